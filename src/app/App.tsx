@@ -1,0 +1,49 @@
+import { useEffect } from 'react';
+
+import { loadDemo } from '../store/actions';
+import { appStore, useApp } from '../store/store';
+import { Results } from '../ui/results/Results';
+import { ImagesCard } from '../ui/setup/ImagesCard';
+import { ModelCard } from '../ui/setup/ModelCard';
+import { PreprocessCard } from '../ui/setup/PreprocessCard';
+import { RunCard } from '../ui/setup/RunCard';
+
+export function App() {
+  const hasReport = useApp((s) => s.report !== null);
+  useEffect(() => {
+    // First start: the built-in demo is ready without a download. ?demo=0 starts empty.
+    const params = new URLSearchParams(location.search);
+    if (params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo();
+  }, []);
+  return (
+    <div className="app">
+      <header className="top">
+        <h1>
+          Quantscope <span className="tagline">see, understand and fix the quantization error of your CNN — in the browser, nothing leaves this machine</span>
+        </h1>
+      </header>
+      <main className="layout">
+        <aside className="setup">
+          <ModelCard />
+          <ImagesCard />
+          <PreprocessCard />
+          <RunCard />
+        </aside>
+        <section className="results" aria-label="Results">
+          {hasReport ? (
+            <Results />
+          ) : (
+            <div className="empty">
+              <h2>Results appear here</h2>
+              <p>
+                Quantscope calibrates your model on some images, builds int8 QDQ models the way ONNX Runtime&apos;s quantize_static does (per-tensor and per-channel weights), runs them with onnxruntime-web
+                and shows what quantization cost: accuracy, agreement with FP32, size, and the error of every layer.
+              </p>
+              <p>The demo (PP-OCR&apos;s text-direction classifier on text lines drawn in the page) is loaded: press “Quantize and evaluate”.</p>
+            </div>
+          )}
+        </section>
+      </main>
+    </div>
+  );
+}

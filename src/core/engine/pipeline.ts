@@ -1,0 +1,221 @@
+import { MinMaxCollector } from '../calib/min-max';
+import { ClassificationTally } from '../metrics/classification';
+import { ErrorAccumulator } from '../metrics/error';
+import { GraphIndex } from '../onnx/graph-index';
+import { cloneModel, serializeModel } from '../onnx/model';
+import type { ModelProto } from '../onnx/model';
+import type { QuantConfig } from '../quant/config';
+import { buildQdqModel } from '../quant/qdq';
+import type { QdqResult } from '../quant/qdq';
+import { withExtraOutputs, nodeOutputs } from './instrument';
+import type { RtSession, RtTensor, SessionFactory } from './runtime';
+import { throwIfAborted } from './runtime';
+import type { Cancel } from './runtime';
+
+export interface Sample {
+  tensor: RtTensor;
+  /** class index in the model's output space, or null when unknown */
+  label: number | null;
+}
+
+export type Progress = (done: number, total: number) => void;
+
+// ***** calibration *****
+
+/**
+ * Runs the FP32 model on each calibration sample with every intermediate tensor as an output and folds each
+ * into running statistics; no sample's activations outlive its own step.
+ */
+export async function collectStatistics(
+  createSession: SessionFactory,
+  model: ModelProto,
+  samples: AsyncIterable<RtTensor>,
+  total: number,
+  onProgress: Progress = () => {},
+  signal?: Cancel,
+): Promise<MinMaxCollector> {
+  const graph = model.graph!;
+  const inputName = new GraphIndex(graph).graphInputs.values().next().value as string;
+  const names = nodeOutputs(model);
+  const session = await createSession(serializeModel(withExtraOutputs(model, names)));
+  const stats = new MinMaxCollector();
+  try {
+    let done = 0;
+    for await (const t of samples) {
+      throwIfAborted(signal);
+      stats.observe(inputName, t.data as Float32Array);
+      const outs = await session.run({ [inputName]: t }, names);
+      for (const n of names) stats.observe(n, outs[n].data as Float32Array);
+      stats.samples++;
+      onProgress(++done, total);
+    }
+  } finally {
+    await session.release();
+  }
+  return stats;
+}
+
+// ***** quantized variants *****
+
+export interface LayerRow {
+  /** activation tensor (FP32 name) whose error the row reports */
+  tensor: string;
+  node: string;
+  op: string;
+  /** activation folded into the node, e.g. 'Relu' */
+  fused?: string;
+}
+
+export interface Variant {
+  id: string;
+  config: QuantConfig;
+  qdq: QdqResult;
+  bytes: Uint8Array;
+  layers: LayerRow[];
+  /** FP32 tensor → the int8 model's dequantized tensor that stands for it */
+  compare: Map<string, string>;
+}
+
+export function buildVariant(id: string, fp32: ModelProto, stats: MinMaxCollector, config: QuantConfig): Variant {
+  const qdq = buildQdqModel(cloneModel(fp32), stats.ranges, config, stats.nonFloat);
+  const index = new GraphIndex(qdq.model.graph!);
+  const fp32Index = new GraphIndex(fp32.graph!);
+  const fusedBy = new Map(qdq.fused.map((f) => [f.producer, f.activationOp]));
+  const layers: LayerRow[] = [];
+  const compare = new Map<string, string>();
+  for (const t of qdq.tensors) {
+    if (t.kind !== 'activation' || fp32Index.graphInputs.has(t.name)) continue;
+    // The int8 model carries t as <t>_DequantizeLinear_Output, or as t itself for a graph output.
+    const dq = index.graphOutputs.has(t.name) ? t.name : `${t.name}_DequantizeLinear_Output`;
+    if (!index.producer.has(dq)) continue;
+    compare.set(t.name, dq);
+    const producer = fp32Index.producer.get(t.name);
+    // A fused Relu/Clip: the row belongs to the node before it.
+    const fusedInto = producer && qdq.fused.find((f) => f.activation === producer.name);
+    const node = fusedInto ? fp32.graph!.node.find((n) => n.name === fusedInto.producer)! : producer;
+    if (!node) continue;
+    layers.push({ tensor: t.name, node: node.name || t.name, op: node.opType, fused: fusedBy.get(node.name) });
+  }
+  return { id, config, qdq, bytes: serializeModel(qdq.model), layers, compare };
+}
+
+// ***** evaluation *****
+
+export interface LayerError {
+  tensor: string;
+  sqnrDb: number;
+  mse: number;
+  cosine: number;
+  maxAbs: number;
+}
+
+export interface VariantEvaluation {
+  id: string;
+  top1: number | null;
+  top5: number | null;
+  /** share of samples where the int8 top-1 class equals the FP32 one */
+  agreementTop1: number;
+  sqnrSamples: number;
+  layers: LayerError[];
+  outputSqnrDb: number;
+  predictions: number[];
+}
+
+export interface Evaluation {
+  samples: number;
+  fp32: { top1: number | null; top5: number | null; predictions: number[] };
+  variants: VariantEvaluation[];
+}
+
+interface VariantRun {
+  variant: Variant;
+  plain: RtSession;
+  instrumented: RtSession;
+  tally: ClassificationTally;
+  agree: number;
+  errors: Map<string, ErrorAccumulator>;
+  output: ErrorAccumulator;
+  predictions: number[];
+}
+
+/**
+ * Runs FP32 and every int8 variant on each evaluation sample: accuracy and agreement from the variants' own
+ * models (what ORT runs after fusing), per-layer error from copies that also output every compared tensor,
+ * over the first `sqnrSamples` samples.
+ */
+export async function evaluate(
+  createSession: SessionFactory,
+  fp32: ModelProto,
+  variants: Variant[],
+  samples: AsyncIterable<Sample>,
+  total: number,
+  { sqnrSamples = 64, onProgress = () => {}, signal }: { sqnrSamples?: number; onProgress?: Progress; signal?: Cancel } = {},
+): Promise<Evaluation> {
+  const graph = fp32.graph!;
+  const index = new GraphIndex(graph);
+  const inputName = index.graphInputs.values().next().value as string;
+  const outputName = graph.output[0].name;
+  const compared = new Set(variants.flatMap((v) => [...v.compare.keys()]));
+  const fp32Session = await createSession(serializeModel(withExtraOutputs(fp32, compared)));
+  const runs: VariantRun[] = [];
+  const fp32Tally = new ClassificationTally();
+  const fp32Predictions: number[] = [];
+  try {
+    for (const v of variants) {
+      runs.push({
+        variant: v,
+        plain: await createSession(v.bytes),
+        instrumented: await createSession(serializeModel(withExtraOutputs(v.qdq.model, v.compare.values()))),
+        tally: new ClassificationTally(),
+        agree: 0,
+        errors: new Map([...v.compare.keys()].map((k) => [k, new ErrorAccumulator()])),
+        output: new ErrorAccumulator(),
+        predictions: [],
+      });
+    }
+    let done = 0;
+    const fp32Fetch = [outputName, ...compared].filter((n, i, a) => a.indexOf(n) === i);
+    for await (const s of samples) {
+      throwIfAborted(signal);
+      const withLayers = done < sqnrSamples;
+      const feeds = { [inputName]: s.tensor };
+      const ref = await fp32Session.run(feeds, withLayers ? fp32Fetch : [outputName]);
+      const refOut = ref[outputName].data as Float32Array;
+      const refTop = fp32Tally.add(refOut, s.label);
+      fp32Predictions.push(refTop);
+      for (const r of runs) {
+        const out = (await r.plain.run(feeds, [outputName]))[outputName].data as Float32Array;
+        const top = r.tally.add(out, s.label);
+        r.predictions.push(top);
+        if (top === refTop) r.agree++;
+        r.output.add(refOut, out);
+        if (withLayers) {
+          const fetch = [...r.variant.compare.values()];
+          const got = await r.instrumented.run(feeds, fetch);
+          for (const [t, q] of r.variant.compare) r.errors.get(t)!.add(ref[t].data as Float32Array, got[q].data as Float32Array);
+        }
+      }
+      onProgress(++done, total);
+    }
+    return {
+      samples: done,
+      fp32: { top1: fp32Tally.top1Accuracy, top5: fp32Tally.top5Accuracy, predictions: fp32Predictions },
+      variants: runs.map((r) => ({
+        id: r.variant.id,
+        top1: r.tally.top1Accuracy,
+        top5: r.tally.top5Accuracy,
+        agreementTop1: done ? r.agree / done : 0,
+        sqnrSamples: Math.min(done, sqnrSamples),
+        outputSqnrDb: r.output.sqnrDb,
+        predictions: r.predictions,
+        layers: [...r.errors].map(([tensor, e]) => ({ tensor, sqnrDb: e.sqnrDb, mse: e.mse, cosine: e.cosine, maxAbs: e.maxAbs })),
+      })),
+    };
+  } finally {
+    await fp32Session.release();
+    for (const r of runs) {
+      await r.plain.release();
+      await r.instrumented.release();
+    }
+  }
+}

@@ -1,0 +1,22 @@
+// The core's public surface: the only module other layers import (besides types).
+export { OnnxError } from './onnx/errors';
+export { parseModel, serializeModel, cloneModel, valueDims } from './onnx/model';
+export type { ModelProto } from './onnx/model';
+export { normalizeModel, summarizeModel } from './onnx/normalize';
+export type { NormalizeReport, ModelSummary, ModelInput } from './onnx/normalize';
+export { fixInputDims } from './onnx/passes/fix-input-dims';
+export { defaultQuantConfig, describeConfig } from './quant/config';
+export type { QuantConfig, WeightGranularity } from './quant/config';
+export type { QuantizedTensor, FusedActivation, TensorRange } from './quant/qdq';
+export { collectStatistics, buildVariant, evaluate } from './engine/pipeline';
+export type { Evaluation, LayerRow, LayerError, Sample, Variant, VariantEvaluation } from './engine/pipeline';
+export { CancelledError } from './engine/runtime';
+export type { RtSession, RtTensor, SessionFactory, Cancel } from './engine/runtime';
+export { PREPROCESS_PRESETS, presetPreprocess, sourceRect, rgbToTensor, rgbaToRgb, inputGeometry } from './data/preprocess';
+export type { Preprocess, PreprocessPreset } from './data/preprocess';
+export { imagenetClassFromPath, imagenetLabelSpace } from './data/labels';
+export type { LabelSpace } from './data/labels';
+export { mulberry32, splitIndices } from './data/split';
+export type { LayerReportRow, RunReport } from './report';
+export { buildRunReport } from './report';
+export type { ModelInfo, ImageInfo, ProgressEvent, VariantRequest, RunRequest } from './protocol';

@@ -1,0 +1,31 @@
+import type { QType } from './qparams';
+
+export type WeightGranularity = 'per-channel' | 'per-tensor';
+
+/** Everything the user chooses about how a model is quantized. Defaults are ORT quantize_static's. */
+export interface QuantConfig {
+  weightGranularity: WeightGranularity;
+  weightBits: number;
+  weightSymmetric: boolean;
+  activationType: Extract<QType, 'uint8' | 'int8'>;
+  activationSymmetric: boolean;
+  activationBits: number;
+  /** nodes (by name) left in FP32 */
+  excludeNodes: string[];
+}
+
+export const defaultQuantConfig: QuantConfig = {
+  weightGranularity: 'per-channel',
+  weightBits: 8,
+  weightSymmetric: true,
+  activationType: 'uint8',
+  activationSymmetric: false,
+  activationBits: 8,
+  excludeNodes: [],
+};
+
+export function describeConfig(c: QuantConfig): string {
+  const w = `int${c.weightBits} ${c.weightSymmetric ? 'symmetric' : 'asymmetric'} ${c.weightGranularity} weights`;
+  const a = `${c.activationType === 'uint8' ? 'uint' : 'int'}${c.activationBits} ${c.activationSymmetric ? 'symmetric' : 'asymmetric'} activations`;
+  return `${w}, ${a}`;
+}

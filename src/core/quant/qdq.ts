@@ -1,0 +1,290 @@
+import { GraphIndex, topologicalSort } from '../onnx/graph-index';
+import {
+  DataType,
+  makeAttrInt,
+  makeNode,
+  makeTensor,
+  tensorDims,
+  tensorToFloat32,
+  tensorToNumbers,
+} from '../onnx/model';
+import type { ModelProto, NodeProto, TensorProto } from '../onnx/model';
+import type { QuantConfig } from './config';
+import type { QParams, QType } from './qparams';
+import { computeScaleZeroPoint, qRange, quantizeValue } from './qparams';
+import { QDQ_OPS } from './registry';
+import { quantizeBias, quantizeWeights } from './weights';
+
+export interface TensorRange {
+  min: number;
+  max: number;
+}
+
+/** One quantized tensor of the QDQ model: its parameters in the one internal form every view reads. */
+export interface QuantizedTensor {
+  /** tensor name in the FP32 model */
+  name: string;
+  kind: 'activation' | 'weight' | 'bias';
+  dtype: QType;
+  scale: number[];
+  zeroPoint: number[];
+  axis: number | null;
+  /** calibrated range (activations) or value range (weights, per tensor) */
+  range?: TensorRange;
+  /** levels actually usable, for bit widths below the storage type */
+  qmin: number;
+  qmax: number;
+}
+
+export interface FusedActivation {
+  producer: string;
+  producerOp: string;
+  activation: string;
+  activationOp: string;
+}
+
+export interface QdqResult {
+  model: ModelProto;
+  tensors: QuantizedTensor[];
+  fused: FusedActivation[];
+  /** activation tensors that would be quantized but have no calibrated range */
+  uncalibrated: string[];
+}
+
+const Q_SUFFIX = '_QuantizeLinear_Output';
+const DQ_SUFFIX = '_DequantizeLinear_Output';
+
+function zeroPointArray(type: QType, values: number[]) {
+  switch (type) {
+    case 'uint8':
+      return Uint8Array.from(values);
+    case 'int8':
+      return Int8Array.from(values);
+    case 'int16':
+      return Int16Array.from(values);
+    case 'uint16':
+      return Uint16Array.from(values);
+    case 'int32':
+      return Int32Array.from(values);
+  }
+}
+
+/**
+ * Build a QDQ model in ONNX Runtime's layout: QuantizeLinear → DequantizeLinear pairs on the activations
+ * that quantized ops read and write, DequantizeLinear on int8 weights and int32 biases, and Relu/Clip dropped
+ * where the following QuantizeLinear already clamps exactly as they would. ORT then fuses each
+ * DQ → Conv → Q group into QLinearConv. `model` is changed in place: pass a clone.
+ */
+export function buildQdqModel(
+  model: ModelProto,
+  ranges: ReadonlyMap<string, TensorRange>,
+  config: QuantConfig,
+  /** tensors seen in calibration that are not float (shape arithmetic): never quantized */
+  nonFloat: ReadonlySet<string> = new Set(),
+): QdqResult {
+  const graph = model.graph!;
+  const excluded = new Set(config.excludeNodes);
+  const tensors: QuantizedTensor[] = [];
+  const fused: FusedActivation[] = [];
+  const uncalibrated = new Set<string>();
+
+  const aRange = qRange(config.activationType, config.activationSymmetric, config.activationBits);
+  const wRange = qRange('int8', config.weightSymmetric, config.weightBits);
+  const wStorage = qRange('int8', false);
+  const isQuantized = (n: NodeProto) => !n.domain && QDQ_OPS[n.opType] !== undefined && !excluded.has(n.name);
+  const activationParams = (r: TensorRange) => computeScaleZeroPoint(r.min, r.max, aRange, config.activationSymmetric);
+
+  // ***** 1. drop Relu/Clip whose clamp the output QuantizeLinear reproduces exactly *****
+  {
+    const index = new GraphIndex(graph);
+    const removed = new Set<NodeProto>();
+    for (const act of graph.node) {
+      const rule = QDQ_OPS[act.opType];
+      if (!rule?.removable || !isQuantized(act)) continue;
+      const out = act.output[0];
+      const r = ranges.get(out);
+      const producer = index.producer.get(act.input[0]);
+      if (!r || !producer || !isQuantized(producer) || removed.has(producer)) continue;
+      if (index.consumersOf(act.input[0]).length !== 1 || index.graphOutputs.has(act.input[0])) continue;
+      // Q(clamp(x, lo, hi)) = Q(x) for every x exactly when Q already sends lo to qmin and hi to qmax
+      // (Q is monotonic and saturates): true for Relu and ReLU6 with an asymmetric range starting at 0.
+      const p = activationParams(r);
+      let lo = 0;
+      let hi = Infinity;
+      if (act.opType === 'Clip') {
+        const loT = act.input[1] ? index.initializers.get(act.input[1]) : undefined;
+        const hiT = act.input[2] ? index.initializers.get(act.input[2]) : undefined;
+        if ((act.input[1] && !loT) || (act.input[2] && !hiT)) continue;
+        lo = loT ? tensorToNumbers(loT)[0] : -Infinity;
+        hi = hiT ? tensorToNumbers(hiT)[0] : Infinity;
+      }
+      const qLo = lo === -Infinity ? aRange.qmin : quantizeValue(lo, p, aRange);
+      const qHi = hi === Infinity ? aRange.qmax : quantizeValue(hi, p, aRange);
+      if (qLo !== aRange.qmin || qHi !== aRange.qmax) continue;
+      producer.output = producer.output.map((o) => (o === act.input[0] ? out : o));
+      removed.add(act);
+      fused.push({ producer: producer.name, producerOp: producer.opType, activation: act.name, activationOp: act.opType });
+    }
+    graph.node = graph.node.filter((n) => !removed.has(n));
+  }
+
+  const index = new GraphIndex(graph);
+  const names = new Set<string>([
+    ...graph.initializer.map((t) => t.name),
+    ...graph.input.map((v) => v.name),
+    ...graph.node.flatMap((n) => [...n.input, ...n.output]),
+  ]);
+  const unique = (base: string) => {
+    let name = base;
+    for (let i = 1; names.has(name); i++) name = `${base}_${i}`;
+    names.add(name);
+    return name;
+  };
+  const newNodes: NodeProto[] = [];
+  const newInits: TensorProto[] = [];
+
+  // ***** 2. activations: which tensors, then one Q → DQ pair each *****
+  const actParams = new Map<string, QParams>();
+  // Activations only: initializers are weights or constants, and integer tensors carry shapes.
+  const floatTensor = (name: string) => !index.initializers.has(name) && !nonFloat.has(name);
+  const wanted: string[] = [];
+  const want = (t: string) => {
+    if (!t || !floatTensor(t) || actParams.has(t) || wanted.includes(t)) return;
+    wanted.push(t);
+  };
+  for (const n of graph.node) {
+    if (!isQuantized(n)) continue;
+    const rule = QDQ_OPS[n.opType];
+    const idx = rule.activations[0] === -1 ? n.input.map((_, i) => i) : rule.activations;
+    for (const i of idx) if (i < n.input.length) want(n.input[i]);
+    want(n.output[0]);
+  }
+  for (const t of wanted) {
+    const producer = index.producer.get(t);
+    const fixed = producer && isQuantized(producer) ? QDQ_OPS[producer.opType].fixedOutputRange : undefined;
+    const r = fixed ? { min: fixed[0], max: fixed[1] } : ranges.get(t);
+    if (!r) {
+      uncalibrated.add(t);
+      continue;
+    }
+    const p = activationParams(r);
+    actParams.set(t, p);
+    tensors.push({
+      name: t,
+      kind: 'activation',
+      dtype: config.activationType,
+      scale: [p.scale],
+      zeroPoint: [p.zeroPoint],
+      axis: null,
+      range: r,
+      ...aRange,
+    });
+  }
+  /** DequantizeLinear output → the activation it carries, to find a Conv input's scale after rewiring */
+  const carried = new Map<string, string>();
+  for (const [t, p] of actParams) {
+    const scale = unique(`${t}_scale`);
+    const zp = unique(`${t}_zero_point`);
+    newInits.push(makeTensor(scale, [], Float32Array.of(p.scale)));
+    newInits.push(makeTensor(zp, [], zeroPointArray(config.activationType, [p.zeroPoint])));
+    let qIn = t;
+    let dqOut: string;
+    if (index.graphOutputs.has(t)) {
+      // The graph output keeps its name: the producer writes <t>_QuantizeLinear_Input and DQ writes <t>.
+      qIn = unique(`${t}_QuantizeLinear_Input`);
+      const producer = index.producer.get(t);
+      if (producer) producer.output = producer.output.map((o) => (o === t ? qIn : o));
+      for (const c of index.consumersOf(t)) c.input = c.input.map((i) => (i === t ? qIn : i));
+      dqOut = t;
+    } else {
+      dqOut = unique(`${t}${DQ_SUFFIX}`);
+      for (const c of index.consumersOf(t)) c.input = c.input.map((i) => (i === t ? dqOut : i));
+    }
+    carried.set(dqOut, t);
+    const qOut = unique(`${t}${Q_SUFFIX}`);
+    newNodes.push(makeNode('QuantizeLinear', [qIn, scale, zp], [qOut], unique(`${t}_QuantizeLinear`)));
+    newNodes.push(makeNode('DequantizeLinear', [qOut, scale, zp], [dqOut], unique(`${t}_DequantizeLinear`)));
+  }
+
+  // ***** 3. weights (int8) and biases (int32) behind DequantizeLinear *****
+  const doneWeights = new Map<string, { params: QParams[]; dq: string }>();
+  const replacedInits = new Set<string>();
+  for (const n of graph.node) {
+    if (!isQuantized(n)) continue;
+    const rule = QDQ_OPS[n.opType];
+    if (rule.weight === undefined) continue;
+    const wName = n.input[rule.weight];
+    const w = wName ? index.initializers.get(wName) : undefined;
+    if (!w || w.dataType !== DataType.FLOAT) continue;
+    let done = doneWeights.get(wName);
+    if (!done) {
+      const dims = tensorDims(w);
+      const transB = Number(n.attribute.find((a) => a.name === 'transB')?.i ?? 0);
+      const perChannel = config.weightGranularity === 'per-channel' && dims.length > 1;
+      const axis = perChannel ? rule.weightAxis!(dims, { transB }) : null;
+      const qw = quantizeWeights(tensorToFloat32(w), dims, axis, wRange, config.weightSymmetric, wStorage);
+      const qName = unique(`${wName}_quantized`);
+      const sName = unique(`${wName}_scale`);
+      const zName = unique(`${wName}_zero_point`);
+      const dq = unique(`${wName}${DQ_SUFFIX}`);
+      const pDims = axis === null ? [] : [qw.params.length];
+      newInits.push(makeTensor(qName, dims, Int8Array.from(qw.q)));
+      newInits.push(makeTensor(sName, pDims, Float32Array.from(qw.params, (p) => p.scale)));
+      newInits.push(makeTensor(zName, pDims, Int8Array.from(qw.params, (p) => p.zeroPoint)));
+      newNodes.push(
+        makeNode('DequantizeLinear', [qName, sName, zName], [dq], unique(`${wName}_DequantizeLinear`), axis === null ? [] : [makeAttrInt('axis', axis)]),
+      );
+      tensors.push({
+        name: wName,
+        kind: 'weight',
+        dtype: 'int8',
+        scale: qw.params.map((p) => p.scale),
+        zeroPoint: qw.params.map((p) => p.zeroPoint),
+        axis,
+        ...wRange,
+      });
+      done = { params: qw.params, dq };
+      doneWeights.set(wName, done);
+      replacedInits.add(wName);
+    }
+    n.input[rule.weight] = done.dq;
+
+    // Bias: needs the scale of the activation input.
+    const bName = rule.bias !== undefined ? n.input[rule.bias] : undefined;
+    const b = bName ? index.initializers.get(bName) : undefined;
+    const carriedInput = carried.get(n.input[0]);
+    const inScale = carriedInput === undefined ? undefined : actParams.get(carriedInput)?.scale;
+    if (!b || !bName || inScale === undefined || b.dataType !== DataType.FLOAT || index.consumersOf(bName).length !== 1) continue;
+    const { q, scales } = quantizeBias(tensorToFloat32(b), inScale, done.params);
+    const perChannel = scales.length > 1;
+    const qName = unique(`${bName}_quantized`);
+    const sName = unique(`${bName}_quantized_scale`);
+    const zName = unique(`${bName}_quantized_zero_point`);
+    const dq = unique(`${bName}_quantized${DQ_SUFFIX}`);
+    const pDims = perChannel ? [scales.length] : [];
+    newInits.push(makeTensor(qName, tensorDims(b), q));
+    newInits.push(makeTensor(sName, pDims, Float32Array.from(scales)));
+    newInits.push(makeTensor(zName, pDims, new Int32Array(scales.length)));
+    newNodes.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], unique(`${bName}_DequantizeLinear`), perChannel ? [makeAttrInt('axis', 0)] : []));
+    n.input[rule.bias!] = dq;
+    replacedInits.add(bName);
+    tensors.push({
+      name: bName,
+      kind: 'bias',
+      dtype: 'int32',
+      scale: scales,
+      zeroPoint: scales.map(() => 0),
+      axis: perChannel ? 0 : null,
+      qmin: -2147483648,
+      qmax: 2147483647,
+    });
+  }
+
+  graph.node.push(...newNodes);
+  const stillUsed = new Set(graph.node.flatMap((n) => n.input));
+  graph.initializer = graph.initializer.filter((t) => !replacedInits.has(t.name) || stillUsed.has(t.name));
+  graph.initializer.push(...newInits);
+  graph.valueInfo = [];
+  graph.node = topologicalSort(graph);
+  return { model, tensors, fused, uncalibrated: [...uncalibrated] };
+}

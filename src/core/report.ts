@@ -1,0 +1,74 @@
+import type { Evaluation, Variant } from './engine/pipeline';
+import type { QuantConfig } from './quant/config';
+import type { FusedActivation, QuantizedTensor } from './quant/qdq';
+
+export interface LayerReportRow {
+  /** position in graph order */
+  order: number;
+  tensor: string;
+  node: string;
+  op: string;
+  fused?: string;
+  /** SQNR in dB per variant id */
+  sqnrDb: Record<string, number>;
+}
+
+export interface VariantReport {
+  id: string;
+  config: QuantConfig;
+  sizeBytes: number;
+  top1: number | null;
+  top5: number | null;
+  agreementTop1: number;
+  outputSqnrDb: number;
+  sqnrSamples: number;
+  fused: FusedActivation[];
+  tensors: QuantizedTensor[];
+  uncalibrated: string[];
+  predictions: number[];
+}
+
+/** Everything the results view shows, as plain data (it crosses from the worker). */
+export interface RunReport {
+  calibrationSamples: number;
+  evaluationSamples: number;
+  fp32: { top1: number | null; top5: number | null; sizeBytes: number; predictions: number[] };
+  variants: VariantReport[];
+  layers: LayerReportRow[];
+}
+
+export function buildRunReport(fp32SizeBytes: number, calibrationSamples: number, variants: Variant[], ev: Evaluation): RunReport {
+  const rows = new Map<string, LayerReportRow>();
+  for (const v of variants) {
+    for (const l of v.layers) {
+      if (!rows.has(l.tensor)) rows.set(l.tensor, { order: rows.size, tensor: l.tensor, node: l.node, op: l.op, fused: l.fused, sqnrDb: {} });
+    }
+  }
+  for (const e of ev.variants) for (const l of e.layers) {
+    const row = rows.get(l.tensor);
+    if (row) row.sqnrDb[e.id] = l.sqnrDb;
+  }
+  return {
+    calibrationSamples,
+    evaluationSamples: ev.samples,
+    fp32: { ...ev.fp32, sizeBytes: fp32SizeBytes },
+    variants: variants.map((v) => {
+      const e = ev.variants.find((x) => x.id === v.id)!;
+      return {
+        id: v.id,
+        config: v.config,
+        sizeBytes: v.bytes.length,
+        top1: e.top1,
+        top5: e.top5,
+        agreementTop1: e.agreementTop1,
+        outputSqnrDb: e.outputSqnrDb,
+        sqnrSamples: e.sqnrSamples,
+        fused: v.qdq.fused,
+        tensors: v.qdq.tensors,
+        uncalibrated: v.qdq.uncalibrated,
+        predictions: e.predictions,
+      };
+    }),
+    layers: [...rows.values()],
+  };
+}

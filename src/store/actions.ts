@@ -1,0 +1,162 @@
+import { engine, proxy, restartEngine, transfer } from '../bridge/engine';
+import { defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
+import type { ImageInfo, Preprocess, ProgressEvent, RunRequest } from '../core';
+import { appStore } from './store';
+
+const set = appStore.setState;
+const get = appStore.getState;
+
+export const DEMO_MODEL_URL = `${import.meta.env.BASE_URL}demo/ppocr-cls.onnx`;
+export const DEMO_IMAGE_COUNT = 200;
+
+function message(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.replace(/^Error: /, '');
+}
+
+function isCancel(e: unknown) {
+  return e instanceof Error && (e.name === 'CancelledError' || /Cancelled\./.test(e.message));
+}
+
+export async function loadModelBytes(buffer: ArrayBuffer, fileName: string): Promise<boolean> {
+  set({ modelStatus: 'loading', modelError: null });
+  try {
+    const { info, images } = await engine().loadModel(transfer(buffer, [buffer]), fileName);
+    const dataState = get();
+    set({
+      model: info,
+      images,
+      modelStatus: 'ready',
+      presetId: info.suggestedPreset,
+      inputWidth: info.inputWidth ?? (info.suggestedPreset === 'ppocr-cls' ? 192 : dataState.inputWidth),
+      inputHeight: info.inputHeight ?? (info.suggestedPreset === 'ppocr-cls' ? 48 : dataState.inputHeight),
+      report: null,
+      runStatus: 'idle',
+    });
+    return true;
+  } catch (e) {
+    // The previous model (if any) stays loaded: nothing is lost.
+    set({ modelStatus: get().model ? 'ready' : 'none', modelError: message(e) });
+    return false;
+  }
+}
+
+export async function loadModelFile(file: File): Promise<boolean> {
+  return loadModelBytes(await file.arrayBuffer(), file.name);
+}
+
+export async function addImageFiles(files: File[]): Promise<void> {
+  if (!files.length) {
+    set({ imagesError: 'The folder holds no files.' });
+    return;
+  }
+  set({ imagesStatus: 'loading', imagesError: null });
+  try {
+    const added = await engine().addFiles(files, proxy((e: ProgressEvent) => set({ progress: e })));
+    const images = [...get().images, ...added];
+    const good = images.filter((i) => !i.error).length;
+    set({
+      images,
+      imagesStatus: 'idle',
+      progress: null,
+      ...defaultSplit(good),
+      imagesError: good ? null : 'None of the files could be decoded as images.',
+    });
+  } catch (e) {
+    set({ imagesStatus: 'idle', progress: null, imagesError: message(e) });
+  }
+}
+
+/** Calibrate on 20% (at least 1, at most 100) and evaluate on the rest, ORT's 100/400 on 500 images. */
+function defaultSplit(n: number) {
+  const calibCount = Math.max(1, Math.min(100, Math.round(n * 0.2)));
+  return { calibCount, evalCount: Math.max(0, n - calibCount) };
+}
+
+export async function clearImages(): Promise<void> {
+  await engine().clearImages();
+  set({ images: [], report: null, runStatus: 'idle' });
+}
+
+export async function loadDemo(): Promise<void> {
+  set({ modelError: null });
+  try {
+    const res = await fetch(DEMO_MODEL_URL);
+    if (!res.ok) throw new Error(`The demo model could not be loaded (HTTP ${res.status}). Run 'npm install' again.`);
+    const ok = await loadModelBytes(await res.arrayBuffer(), 'ch_ppocr_mobile_v2.0_cls (PP-OCR text direction)');
+    if (!ok) return;
+    await engine().clearImages();
+    set({ imagesStatus: 'loading', images: [] });
+    const images: ImageInfo[] = await engine().addDemoImages(DEMO_IMAGE_COUNT);
+    set({ images, imagesStatus: 'idle', calibCount: 100, evalCount: 100, seed: null });
+  } catch (e) {
+    set({ modelError: message(e), imagesStatus: 'idle' });
+  }
+}
+
+export function currentPreprocess(): Preprocess {
+  const s = get();
+  return presetPreprocess(s.presetId, s.inputWidth, s.inputHeight, s.model?.layout ?? 'NCHW');
+}
+
+export function currentSplit() {
+  const s = get();
+  const usable = s.images.filter((i) => !i.error).map((i) => i.id);
+  const { calib, evaluate } = splitIndices(usable.length, s.calibCount, s.evalCount, s.seed);
+  return { calibIds: calib.map((i) => usable[i]), evalIds: evaluate.map((i) => usable[i]) };
+}
+
+export async function runQuantization(): Promise<void> {
+  const s = get();
+  if (!s.model) {
+    set({ runError: 'Load a model first (or the demo).' });
+    return;
+  }
+  const { calibIds, evalIds } = currentSplit();
+  const req: RunRequest = {
+    preprocess: currentPreprocess(),
+    calibIds,
+    evalIds,
+    sqnrSamples: s.sqnrSamples,
+    variants: [
+      { id: 'per-tensor', label: 'Per-tensor weights', config: { ...defaultQuantConfig, weightGranularity: 'per-tensor' } },
+      { id: 'per-channel', label: 'Per-channel weights', config: { ...defaultQuantConfig, weightGranularity: 'per-channel' } },
+    ],
+  };
+  set({ runStatus: 'running', runError: null, progress: null });
+  try {
+    const report = await engine().run(req, proxy((e: ProgressEvent) => set({ progress: e })));
+    set({ report, runStatus: 'done', progress: null });
+  } catch (e) {
+    if (isCancel(e)) set({ runStatus: 'cancelled', progress: null });
+    else set({ runStatus: 'error', runError: message(e), progress: null });
+  }
+}
+
+export function cancelRun(): void {
+  void engine().cancel();
+}
+
+export async function exportVariant(id: string): Promise<void> {
+  try {
+    const bytes = await engine().exportModel(id);
+    const base = (get().model?.fileName ?? 'model').replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_');
+    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${base}.int8.${id}.onnx`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  } catch (e) {
+    set({ runError: message(e) });
+  }
+}
+
+export function setField<K extends 'presetId' | 'inputWidth' | 'inputHeight' | 'calibCount' | 'evalCount' | 'seed' | 'sqnrSamples'>(
+  key: K,
+  value: ReturnType<typeof get>[K],
+): void {
+  set({ [key]: value } as Partial<ReturnType<typeof get>>);
+}
+
+export { restartEngine };

@@ -1,0 +1,29 @@
+import type { StateCreator } from 'zustand';
+
+import type { ImageInfo } from '../../core';
+import type { AppState } from '../store';
+
+export interface DataSlice {
+  images: ImageInfo[];
+  imagesStatus: 'idle' | 'loading';
+  imagesError: string | null;
+  presetId: string;
+  inputWidth: number;
+  inputHeight: number;
+  calibCount: number;
+  evalCount: number;
+  /** shuffle seed for the split; null keeps file order */
+  seed: number | null;
+}
+
+export const createDataSlice: StateCreator<AppState, [], [], DataSlice> = () => ({
+  images: [],
+  imagesStatus: 'idle',
+  imagesError: null,
+  presetId: 'torchvision',
+  inputWidth: 224,
+  inputHeight: 224,
+  calibCount: 100,
+  evalCount: 400,
+  seed: null,
+});

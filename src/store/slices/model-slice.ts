@@ -1,0 +1,16 @@
+import type { StateCreator } from 'zustand';
+
+import type { ModelInfo } from '../../core';
+import type { AppState } from '../store';
+
+export interface ModelSlice {
+  model: ModelInfo | null;
+  modelStatus: 'none' | 'loading' | 'ready';
+  modelError: string | null;
+}
+
+export const createModelSlice: StateCreator<AppState, [], [], ModelSlice> = () => ({
+  model: null,
+  modelStatus: 'none',
+  modelError: null,
+});

@@ -1,0 +1,21 @@
+export function pct(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
+}
+
+export function db(x: number | undefined): string {
+  if (x === undefined || Number.isNaN(x)) return '—';
+  if (x === Infinity) return 'exact';
+  if (x === -Infinity) return '−∞';
+  return `${x.toFixed(1)} dB`;
+}
+
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(2)} MB`;
+}
+
+export function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}

@@ -1,0 +1,126 @@
+import { exportVariant } from '../../store/actions';
+import { appStore, useApp } from '../../store/store';
+import type { LayerSortKey } from '../../store/slices/view-slice';
+import { bytes, db, pct } from '../format';
+import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
+import { diagnose } from './diagnose';
+
+const VARIANT_LABEL: Record<string, string> = { 'per-tensor': 'Int8, per-tensor weights', 'per-channel': 'Int8, per-channel weights' };
+
+export function Results() {
+  const report = useApp((s) => s.report);
+  const sort = useApp((s) => s.layerSort);
+  const model = useApp((s) => s.model);
+  if (!report) return null;
+  const labelled = report.fp32.top1 !== null;
+  const rows = layerTableRows(report.layers, sort.key, sort.descending);
+  const setSort = (key: LayerSortKey) =>
+    appStore.setState((s) => ({ layerSort: { key, descending: s.layerSort.key === key ? !s.layerSort.descending : false } }));
+  const findings = diagnose(report);
+  const arrow = (key: LayerSortKey) => (sort.key === key ? (sort.descending ? ' ▼' : ' ▲') : '');
+
+  return (
+    <div className="results-body" data-testid="results">
+      <p className="muted">
+        Calibrated on {report.calibrationSamples} images, evaluated on {report.evaluationSamples}
+        {model ? ` · ${model.fileName}` : ''}
+      </p>
+      <div className="cards">
+        <article className="metric-card">
+          <h3>FP32</h3>
+          <dl>
+            {labelled && (
+              <>
+                <dt>Top-1</dt>
+                <dd data-testid="fp32-top1">{pct(report.fp32.top1)}</dd>
+                <dt>Top-5</dt>
+                <dd>{pct(report.fp32.top5)}</dd>
+              </>
+            )}
+            <dt>Size</dt>
+            <dd data-testid="fp32-size">{bytes(report.fp32.sizeBytes)}</dd>
+          </dl>
+        </article>
+        {report.variants.map((v) => (
+          <article className={`metric-card ${v.agreementTop1 < 0.5 ? 'collapsed' : ''}`} key={v.id} data-testid={`variant-${v.id}`}>
+            <h3>{VARIANT_LABEL[v.id] ?? v.id}</h3>
+            <dl>
+              {labelled && (
+                <>
+                  <dt>Top-1</dt>
+                  <dd data-testid={`${v.id}-top1`}>{pct(v.top1)}</dd>
+                  <dt>Top-5</dt>
+                  <dd>{pct(v.top5)}</dd>
+                </>
+              )}
+              <dt title="Share of evaluation images where int8 and FP32 predict the same class">Agrees with FP32</dt>
+              <dd data-testid={`${v.id}-agreement`}>{pct(v.agreementTop1)}</dd>
+              <dt title="Signal-to-quantization-noise ratio of the model output">Output SQNR</dt>
+              <dd>{db(v.outputSqnrDb)}</dd>
+              <dt>Size</dt>
+              <dd data-testid={`${v.id}-size`}>
+                {bytes(v.sizeBytes)} ({(report.fp32.sizeBytes / v.sizeBytes).toFixed(1)}× smaller)
+              </dd>
+            </dl>
+            <button type="button" className="secondary" onClick={() => void exportVariant(v.id)} data-testid={`export-${v.id}`}>
+              Download .onnx
+            </button>
+          </article>
+        ))}
+      </div>
+      {findings.length > 0 && (
+        <section className="findings" aria-label="What the numbers say" data-testid="findings">
+          {findings.map((f, i) => (
+            <p key={i} className={f.level}>
+              {f.text}
+            </p>
+          ))}
+        </section>
+      )}
+      <h3>Per-layer error</h3>
+      <p className="muted small">
+        SQNR between each FP32 activation and the int8 model&apos;s dequantized one, with all layers quantized (error accumulates), over{' '}
+        {report.variants[0]?.sqnrSamples ?? 0} evaluation images. Higher is better; +6 dB ≈ one more bit. Click a header to sort.
+      </p>
+      <div className="table-wrap">
+        <table className="layers" data-testid="layer-table">
+          <thead>
+            <tr>
+              <th onClick={() => setSort('order')} className="num">
+                #{arrow('order')}
+              </th>
+              <th onClick={() => setSort('name')}>Layer{arrow('name')}</th>
+              <th onClick={() => setSort('op')}>Op{arrow('op')}</th>
+              <th onClick={() => setSort('per-tensor')}>Per-tensor SQNR{arrow('per-tensor')}</th>
+              <th onClick={() => setSort('per-channel')}>Per-channel SQNR{arrow('per-channel')}</th>
+              <th onClick={() => setSort('delta')} className="num">
+                Δ dB{arrow('delta')}
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.tensor} data-layer={r.node}>
+                <td className="num muted">{r.order + 1}</td>
+                <td className="mono" title={`tensor ${r.tensor}`}>
+                  {r.node}
+                </td>
+                <td>
+                  {r.op}
+                  {r.fused ? ` + ${r.fused}` : ''}
+                </td>
+                {(['per-tensor', 'per-channel'] as const).map((k) => (
+                  <td key={k} className="bar-cell" data-variant={k}>
+                    <div className={`sqnr-bar ${sqnrGrade(r.sqnrDb[k])}`} style={{ width: `${sqnrBar(r.sqnrDb[k])}%` }} />
+                    <span>{db(r.sqnrDb[k])}</span>
+                  </td>
+                ))}
+                <td className="num">{Number.isNaN(r.delta) ? '—' : `${r.delta > 0 ? '+' : ''}${r.delta.toFixed(1)}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import { useRef } from 'react';
+
+import { addImageFiles, clearImages } from '../../store/actions';
+import { useApp } from '../../store/store';
+
+export function ImagesCard() {
+  const images = useApp((s) => s.images);
+  const status = useApp((s) => s.imagesStatus);
+  const error = useApp((s) => s.imagesError);
+  const progress = useApp((s) => s.progress);
+  const folder = useRef<HTMLInputElement>(null);
+  const files = useRef<HTMLInputElement>(null);
+  const broken = images.filter((i) => i.error);
+  const labelled = images.filter((i) => !i.error && i.label !== null).length;
+
+  const onPick = (e: React.ChangeEvent<HTMLInputElement>) => {
+    const list = [...(e.target.files ?? [])];
+    e.target.value = '';
+    void addImageFiles(list);
+  };
+
+  return (
+    <section className="card" aria-labelledby="images-h">
+      <h2 id="images-h">2. Images</h2>
+      <div className="row">
+        <button type="button" onClick={() => folder.current?.click()} disabled={status === 'loading'}>
+          Add a folder…
+        </button>
+        <button type="button" className="secondary" onClick={() => files.current?.click()} disabled={status === 'loading'}>
+          Add images…
+        </button>
+        {images.length > 0 && (
+          <button type="button" className="link" onClick={() => void clearImages()}>
+            Clear
+          </button>
+        )}
+      </div>
+      <input ref={folder} type="file" hidden multiple data-testid="folder-input" onChange={onPick} {...{ webkitdirectory: '' }} />
+      <input ref={files} type="file" hidden multiple accept="image/*" data-testid="files-input" onChange={onPick} />
+      {status === 'loading' && progress?.phase === 'decode' && (
+        <p className="muted">
+          Checking images… {progress.done} / {progress.total}
+        </p>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+      <p data-testid="image-count">
+        {images.length - broken.length} images
+        {images.length > 0 && <>, {labelled} with labels{labelled === 0 && ' (accuracy is replaced by agreement with FP32)'}</>}
+      </p>
+      <p className="muted small">Labels come from ImageNet synsets in file names (n01440764_…); without them Quantscope compares int8 with FP32.</p>
+      {broken.length > 0 && (
+        <details className="broken" data-testid="broken-files">
+          <summary>
+            {broken.length} file{broken.length > 1 ? 's' : ''} skipped
+          </summary>
+          <ul>
+            {broken.slice(0, 200).map((b) => (
+              <li key={b.id}>
+                <span className="mono">{b.name}</span>: {b.error}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}

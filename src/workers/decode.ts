@@ -1,0 +1,42 @@
+import { rgbaToRgb, sourceRect } from '../core';
+import type { Preprocess } from '../core';
+
+/**
+ * Decode an image file and resize/crop it to the model's input, off the main thread. Returns RGB bytes;
+ * alpha is composited over white, grayscale and CMYK come out as RGB from the browser's decoder.
+ */
+export async function decodeToRgb(blob: Blob, p: Preprocess): Promise<{ rgb: Uint8Array; width: number; height: number }> {
+  let bmp: ImageBitmap;
+  try {
+    bmp = await createImageBitmap(blob);
+  } catch {
+    throw new Error(blob.size === 0 ? 'the file is empty' : 'the browser cannot decode it as an image (corrupt or not an image)');
+  }
+  try {
+    const { sx, sy, sw, sh } = sourceRect(bmp.width, bmp.height, p);
+    const canvas = new OffscreenCanvas(p.width, p.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    ctx.fillStyle = '#fff';
+    ctx.fillRect(0, 0, p.width, p.height);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(bmp, sx, sy, sw, sh, 0, 0, p.width, p.height);
+    return { rgb: rgbaToRgb(ctx.getImageData(0, 0, p.width, p.height).data), width: bmp.width, height: bmp.height };
+  } finally {
+    bmp.close();
+  }
+}
+
+export async function thumbnail(rgb: Uint8Array, width: number, height: number): Promise<Blob> {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  const data = new ImageData(width, height);
+  for (let i = 0; i < width * height; i++) {
+    data.data[i * 4] = rgb[i * 3];
+    data.data[i * 4 + 1] = rgb[i * 3 + 1];
+    data.data[i * 4 + 2] = rgb[i * 3 + 2];
+    data.data[i * 4 + 3] = 255;
+  }
+  ctx.putImageData(data, 0, 0);
+  return canvas.convertToBlob({ type: 'image/png' });
+}

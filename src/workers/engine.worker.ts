@@ -1,0 +1,264 @@
+import * as Comlink from 'comlink';
+
+import {
+  buildRunReport,
+  buildVariant,
+  CancelledError,
+  collectStatistics,
+  evaluate,
+  fixInputDims,
+  imagenetClassFromPath,
+  imagenetLabelSpace,
+  inputGeometry,
+  normalizeModel,
+  parseModel,
+  rgbToTensor,
+  serializeModel,
+  summarizeModel,
+} from '../core';
+import type {
+  ImageInfo,
+  ModelInfo,
+  ModelProto,
+  Preprocess,
+  ProgressEvent,
+  RtTensor,
+  RunReport,
+  RunRequest,
+  Variant,
+} from '../core';
+import { decodeToRgb } from './decode';
+import { renderDemoImages } from './demo-images';
+import { createWebSession, ortThreads } from './web-session';
+
+interface ImageEntry extends ImageInfo {
+  blob: Blob;
+  /** label known from how the image was made (demo images) */
+  knownLabel?: number;
+  rgb?: Uint8Array;
+  rgbKey?: string;
+}
+
+type OnProgress = (e: ProgressEvent) => void;
+
+const state = {
+  model: null as ModelProto | null,
+  info: null as ModelInfo | null,
+  images: [] as ImageEntry[],
+  variants: [] as Variant[],
+  runModel: null as ModelProto | null,
+  cancelled: false,
+};
+
+function suggestPreset(outputClasses: number, h: number | null): string {
+  if (outputClasses === 2 && h === null) return 'ppocr-cls';
+  if (h === 227) return 'caffe';
+  if (outputClasses === 1001) return 'tf-inception';
+  return 'torchvision';
+}
+
+function geometryKey(p: Preprocess) {
+  return JSON.stringify([p.width, p.height, p.resize, p.resizeShort]);
+}
+
+async function ensureDecoded(entry: ImageEntry, p: Preprocess): Promise<Uint8Array> {
+  const key = geometryKey(p);
+  if (entry.rgb && entry.rgbKey === key) return entry.rgb;
+  const { rgb } = await decodeToRgb(entry.blob, p);
+  entry.rgb = rgb;
+  entry.rgbKey = key;
+  return rgb;
+}
+
+function checkCancelled() {
+  if (state.cancelled) throw new CancelledError();
+}
+
+function progressReporter(phase: ProgressEvent['phase'], onProgress?: OnProgress) {
+  const start = performance.now();
+  let last = 0;
+  return (done: number, total: number) => {
+    const now = performance.now();
+    // At most ~20 messages a second, and always the last one.
+    if (onProgress && (done === total || now - last > 50)) {
+      last = now;
+      onProgress({ phase, done, total, elapsedMs: now - start });
+    }
+  };
+}
+
+async function* tensors(ids: number[], p: Preprocess, dims: number[]): AsyncGenerator<{ tensor: RtTensor; label: number | null }> {
+  for (const id of ids) {
+    const entry = state.images[id];
+    if (!entry || entry.error) continue;
+    checkCancelled();
+    const rgb = await ensureDecoded(entry, p);
+    yield { tensor: { data: rgbToTensor(rgb, p), dims }, label: entry.label };
+  }
+}
+
+const api = {
+  threads(): number {
+    return ortThreads();
+  },
+
+  loadModel(buffer: ArrayBuffer, fileName: string): { info: ModelInfo; images: ImageInfo[] } {
+    const model = parseModel(new Uint8Array(buffer), fileName);
+    const normalization = normalizeModel(model);
+    const summary = summarizeModel(model);
+    const input = summary.inputs[0];
+    if (!input) throw new Error(`'${fileName}' has no graph input, so there is nothing to feed images to.`);
+    if (summary.inputs.length > 1) {
+      throw new Error(`'${fileName}' has ${summary.inputs.length} inputs (${summary.inputs.map((i) => i.name).join(', ')}); Quantscope works with single-image models.`);
+    }
+    const geometry = inputGeometry(input.dims);
+    if (!geometry) {
+      throw new Error(
+        `Input '${input.name}' of '${fileName}' has dims [${input.dims.map((d) => (d < 0 ? '?' : d)).join(', ')}], which is not an image tensor (N×3×H×W or N×H×W×3).`,
+      );
+    }
+    const outDims = summary.outputs[0]?.dims ?? [];
+    const outputClasses = outDims[outDims.length - 1] ?? 0;
+    const info: ModelInfo = {
+      fileName,
+      sizeBytes: buffer.byteLength,
+      summary,
+      normalization,
+      inputName: input.name,
+      inputDims: input.dims,
+      layout: geometry.layout,
+      inputHeight: geometry.height,
+      inputWidth: geometry.width,
+      outputClasses,
+      labelSpace: imagenetLabelSpace(outputClasses),
+      suggestedPreset: suggestPreset(outputClasses, geometry.height),
+    };
+    state.model = model;
+    state.info = info;
+    state.variants = [];
+    // Labels depend on the model's output space.
+    for (const img of state.images) img.label = img.knownLabel ?? labelFor(img.name);
+    return { info, images: state.images.map(publicInfo) };
+  },
+
+  async addFiles(files: File[], onProgress?: OnProgress): Promise<ImageInfo[]> {
+    state.cancelled = false;
+    const report = progressReporter('decode', onProgress);
+    const added: ImageInfo[] = [];
+    let done = 0;
+    for (const file of files) {
+      checkCancelled();
+      const name = (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
+      const entry: ImageEntry = { id: state.images.length, name, label: labelFor(name), blob: file };
+      // Decode once now so broken files are reported at once; the pixels are cached for the run.
+      try {
+        const bmp = await createImageBitmap(file);
+        bmp.close();
+      } catch {
+        entry.error = file.size === 0 ? 'the file is empty' : /\.(jpe?g|png|webp|gif|bmp|avif)$/i.test(file.name)
+          ? 'the image is corrupt: the browser cannot decode it'
+          : 'not an image the browser can decode';
+      }
+      state.images.push(entry);
+      added.push(publicInfo(entry));
+      report(++done, files.length);
+    }
+    return added;
+  },
+
+  async addDemoImages(count: number): Promise<ImageInfo[]> {
+    const demo = await renderDemoImages(count);
+    return demo.map((d) => {
+      const entry: ImageEntry = { id: state.images.length, name: d.name, label: d.label, knownLabel: d.label, blob: d.blob };
+      state.images.push(entry);
+      return publicInfo(entry);
+    });
+  },
+
+  clearImages(): void {
+    state.images = [];
+  },
+
+  cancel(): void {
+    state.cancelled = true;
+  },
+
+  async run(req: RunRequest, onProgress?: OnProgress): Promise<RunReport> {
+    if (!state.model || !state.info) throw new Error('Load a model first.');
+    state.cancelled = false;
+    const info = state.info;
+    const p = req.preprocess;
+    const model = parseModel(serializeModel(state.model));
+    const dims = info.layout === 'NCHW' ? [1, 3, p.height, p.width] : [1, p.height, p.width, 3];
+    fixInputDims(model.graph!, info.inputName, dims.slice(1));
+    const usable = (ids: number[]) => ids.filter((i) => state.images[i] && !state.images[i].error);
+    const calibIds = usable(req.calibIds);
+    const evalIds = usable(req.evalIds);
+    if (!calibIds.length) throw new Error('There are no usable calibration images. Add images, or the demo set.');
+    if (!evalIds.length) throw new Error('There are no evaluation images left after calibration. Lower the calibration count or add images.');
+    const cancel = { get aborted() { return state.cancelled; } };
+
+    const calibTensors = async function* () {
+      for await (const s of tensors(calibIds, p, dims)) yield s.tensor;
+    };
+    const stats = await collectStatistics(createWebSession, model, calibTensors(), calibIds.length, progressReporter('calibrate', onProgress), cancel);
+    checkCancelled();
+    const q = progressReporter('quantize', onProgress);
+    const variants = req.variants.map((v, i) => {
+      const built = buildVariant(v.id, model, stats, v.config);
+      q(i + 1, req.variants.length);
+      return built;
+    });
+    const ev = await evaluate(createWebSession, model, variants, tensors(evalIds, p, dims), evalIds.length, {
+      sqnrSamples: req.sqnrSamples,
+      onProgress: progressReporter('evaluate', onProgress),
+      signal: cancel,
+    });
+    state.variants = variants;
+    state.runModel = model;
+    return buildRunReport(serializeModel(model).length, stats.samples, variants, ev);
+  },
+
+  exportModel(id: string): Uint8Array {
+    const v = state.variants.find((x) => x.id === id);
+    if (!v) throw new Error(`There is no quantized model '${id}' yet: run the quantization first.`);
+    const copy = v.bytes.slice();
+    return Comlink.transfer(copy, [copy.buffer]);
+  },
+
+  /** Inputs and the variant's outputs for some images, so tests can check another runtime gives the same. */
+  async sampleOutputs(id: string, preprocess: Preprocess, ids: number[]): Promise<{ inputs: Float32Array[]; outputs: Float32Array[]; dims: number[] }> {
+    const v = state.variants.find((x) => x.id === id);
+    if (!v || !state.info || !state.runModel) throw new Error(`There is no quantized model '${id}' yet.`);
+    const dims = state.info.layout === 'NCHW' ? [1, 3, preprocess.height, preprocess.width] : [1, preprocess.height, preprocess.width, 3];
+    const session = await createWebSession(v.bytes);
+    const outName = state.runModel.graph!.output[0].name;
+    const inputs: Float32Array[] = [];
+    const outputs: Float32Array[] = [];
+    try {
+      for await (const s of tensors(ids, preprocess, dims)) {
+        inputs.push(s.tensor.data as Float32Array);
+        outputs.push((await session.run({ [state.info.inputName]: s.tensor }, [outName]))[outName].data as Float32Array);
+      }
+    } finally {
+      await session.release();
+    }
+    return { inputs, outputs, dims };
+  },
+};
+
+function labelFor(name: string): number | null {
+  const space = state.info?.labelSpace;
+  if (space?.kind !== 'imagenet') return null;
+  const k = imagenetClassFromPath(name);
+  return k === null ? null : k + space.offset;
+}
+
+function publicInfo(e: ImageEntry): ImageInfo {
+  return { id: e.id, name: e.name, label: e.label, ...(e.error ? { error: e.error } : {}) };
+}
+
+export type EngineApi = typeof api;
+
+// onnxruntime's pthread workers load this same module; only the main engine worker exposes the API.
+if (!self.name?.startsWith('em-pthread')) Comlink.expose(api);

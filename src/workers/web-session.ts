@@ -1,0 +1,66 @@
+import * as ort from 'onnxruntime-web/wasm';
+import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+
+import type { RtSession, RtTensor, SessionFactory } from '../core';
+
+ort.env.wasm.wasmPaths = { wasm: wasmUrl };
+// Threads need SharedArrayBuffer, which needs cross-origin isolation (COOP/COEP headers).
+ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+ort.env.logLevel = 'error';
+
+const TYPES: [new (n: number) => RtTensor['data'], ort.Tensor.Type][] = [
+  [Float32Array, 'float32'],
+  [Int8Array, 'int8'],
+  [Uint8Array, 'uint8'],
+  [Int32Array, 'int32'],
+  [BigInt64Array, 'int64'],
+];
+
+/** Turns onnxruntime's terse errors into sentences that say what to do. */
+export function explainOrtError(e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/Could not find an implementation|NOT_IMPLEMENTED/i.test(msg)) {
+    const op = /for (\w+)\(/.exec(msg)?.[1];
+    return new Error(
+      `onnxruntime-web cannot run ${op ? `the op '${op}'` : 'an op'} of this model in the browser (${msg}). Export the model with standard ONNX ops (opset 13–21).`,
+    );
+  }
+  if (/out of memory|Aborted\(OOM\)|memory access out of bounds/i.test(msg)) {
+    return new Error(`The browser ran out of memory while running the model (${msg}). Close other tabs or use fewer images.`);
+  }
+  return new Error(`onnxruntime-web failed: ${msg}`);
+}
+
+export const createWebSession: SessionFactory = async (model: Uint8Array): Promise<RtSession> => {
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  } catch (e) {
+    throw explainOrtError(e);
+  }
+  return {
+    async run(feeds, fetches) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [k, v] of Object.entries(feeds)) {
+        const type = TYPES.find(([c]) => v.data instanceof c)?.[1];
+        if (!type) throw new Error(`Cannot feed a ${v.data.constructor.name} to onnxruntime-web.`);
+        ortFeeds[k] = new ort.Tensor(type, v.data as Float32Array, v.dims);
+      }
+      let out: ort.InferenceSession.ReturnType;
+      try {
+        out = await session.run(ortFeeds, fetches);
+      } catch (e) {
+        throw explainOrtError(e);
+      }
+      const res: Record<string, RtTensor> = {};
+      for (const [k, v] of Object.entries(out)) {
+        res[k] = { data: v.data as RtTensor['data'], dims: [...v.dims] };
+        v.dispose();
+      }
+      return res;
+    },
+    release: () => session.release(),
+  };
+};
+
+export const ortThreads = () => ort.env.wasm.numThreads as number;
