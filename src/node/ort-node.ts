@@ -16,9 +16,26 @@ export function toOrt(t: RtTensor): ort.Tensor {
   return new ort.Tensor(type, t.data as Float32Array, t.dims);
 }
 
-/** onnxruntime-node sessions behind the core's runtime interface (tests, CLI, bench). */
-export const createNodeSession: SessionFactory = async (model: Uint8Array): Promise<RtSession> => {
-  const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: 2 });
+/**
+ * onnxruntime-node sessions behind the core's runtime interface (tests, CLI, bench).
+ *
+ * `fused: false` keeps ORT from fusing DequantizeLinear → Conv → QuantizeLinear into its int8 kernels, so a QDQ
+ * model is evaluated as ONNX defines it. NOTE: on x86 CPUs with AVX2 but no VNNI, ORT's fused u8s8 kernels
+ * add pairs of products in saturating int16 (ORT's documented reduce_range caveat); the browser's WASM kernels
+ * do not, so the reference semantics are what matches the browser.
+ */
+export function nodeSessionFactory({ fused = true } = {}): SessionFactory {
+  return (model) => createSession(model, fused);
+}
+
+export const createNodeSession: SessionFactory = nodeSessionFactory();
+
+async function createSession(model: Uint8Array, fused: boolean): Promise<RtSession> {
+  const session = await ort.InferenceSession.create(model, {
+    graphOptimizationLevel: fused ? 'all' : 'basic',
+    intraOpNumThreads: 2,
+    logSeverityLevel: 3,
+  });
   return {
     async run(feeds, fetches) {
       const ortFeeds = Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, toOrt(v)]));
@@ -29,4 +46,4 @@ export const createNodeSession: SessionFactory = async (model: Uint8Array): Prom
     },
     release: () => session.release(),
   };
-};
+}

@@ -34,7 +34,7 @@ export function explainOrtError(e: unknown): Error {
 export const createWebSession: SessionFactory = async (model: Uint8Array): Promise<RtSession> => {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 });
   } catch (e) {
     throw explainOrtError(e);
   }

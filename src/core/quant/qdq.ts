@@ -208,7 +208,6 @@ export function buildQdqModel(
 
   // ***** 3. weights (int8) and biases (int32) behind DequantizeLinear *****
   const doneWeights = new Map<string, { params: QParams[]; dq: string }>();
-  const replacedInits = new Set<string>();
   for (const n of graph.node) {
     if (!isQuantized(n)) continue;
     const rule = QDQ_OPS[n.opType];
@@ -245,7 +244,6 @@ export function buildQdqModel(
       });
       done = { params: qw.params, dq };
       doneWeights.set(wName, done);
-      replacedInits.add(wName);
     }
     n.input[rule.weight] = done.dq;
 
@@ -267,7 +265,6 @@ export function buildQdqModel(
     newInits.push(makeTensor(zName, pDims, new Int32Array(scales.length)));
     newNodes.push(makeNode('DequantizeLinear', [qName, sName, zName], [dq], unique(`${bName}_DequantizeLinear`), perChannel ? [makeAttrInt('axis', 0)] : []));
     n.input[rule.bias!] = dq;
-    replacedInits.add(bName);
     tensors.push({
       name: bName,
       kind: 'bias',
@@ -281,9 +278,11 @@ export function buildQdqModel(
   }
 
   graph.node.push(...newNodes);
-  const stillUsed = new Set(graph.node.flatMap((n) => n.input));
-  graph.initializer = graph.initializer.filter((t) => !replacedInits.has(t.name) || stillUsed.has(t.name));
   graph.initializer.push(...newInits);
+  // Float weights now behind DequantizeLinear, and Clip bounds of removed Clips, are no longer read.
+  const stillUsed = new Set(graph.node.flatMap((n) => n.input));
+  const inputs = new Set(graph.input.map((v) => v.name));
+  graph.initializer = graph.initializer.filter((t) => stillUsed.has(t.name) || inputs.has(t.name));
   graph.valueInfo = [];
   graph.node = topologicalSort(graph);
   return { model, tensors, fused, uncalibrated: [...uncalibrated] };

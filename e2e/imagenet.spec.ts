@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { expect, test } from '@playwright/test';
+import type { Page } from '@playwright/test';
+
+import { compareWithNode } from './compare-node';
+import { SHARED, collectPageErrors, runAndWait, shownFraction } from './helpers';
+
+const IMAGES = join(SHARED, 'images', 'imagenet-sample');
+const haveShared = existsSync(join(SHARED, 'models', 'mobilenet_v1_0.25_224.onnx')) && existsSync(IMAGES);
+if (!haveShared) console.log(`SKIPPED: ImageNet e2e tests need ../shared (looked in ${SHARED}); set QUANTSCOPE_SHARED to run them.`);
+
+async function loadAndRun(page: Page, model: string, preset: string) {
+  await page.goto('/?demo=0');
+  await page.getByTestId('model-input').setInputFiles(join(SHARED, 'models', model));
+  await expect(page.getByTestId('model-info')).toContainText(model);
+  await page.getByTestId('folder-input').setInputFiles(IMAGES);
+  await expect(page.getByTestId('image-count')).toContainText('500 images, 500 with labels', { timeout: 120_000 });
+  await page.getByTestId('preset-select').selectOption(preset);
+  await expect(page.getByTestId('calib-count')).toHaveValue('100');
+  await expect(page.getByTestId('eval-count')).toHaveValue('400');
+  await runAndWait(page);
+  const read = async (id: string) => shownFraction(page, id);
+  return {
+    fp32: await read('fp32-top1'),
+    tensorTop1: await read('per-tensor-top1'),
+    channelTop1: await read('per-channel-top1'),
+    tensorAgree: await read('per-tensor-agreement'),
+    channelAgree: await read('per-channel-agreement'),
+  };
+}
+
+test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 100, evaluate on 400)', () => {
+  test.skip(!haveShared, `../shared is absent (looked in ${SHARED})`);
+
+  test('MobileNet v1 0.25: per-tensor int8 collapses, per-channel keeps it, as in ORT', async ({ page }, info) => {
+    const errors = collectPageErrors(page);
+    const r = await loadAndRun(page, 'mobilenet_v1_0.25_224.onnx', 'tf-inception');
+    console.log('MobileNet v1 0.25', r);
+    // ORT quantize_static on its own split: FP32 54.0%, per-tensor agreement 2.5%, per-channel 71.25%.
+    expect(r.fp32).toBeGreaterThan(0.5);
+    expect(r.tensorAgree).toBeLessThan(0.1);
+    expect(r.channelAgree).toBeGreaterThan(0.6);
+    expect(r.channelTop1).toBeGreaterThan(r.fp32 - 0.08);
+    await expect(page.getByTestId('findings')).toContainText('Per-tensor weight quantization collapses this model');
+    await expect(page.getByTestId('findings')).toContainText('depthwise');
+    await page.screenshot({ path: info.outputPath('mobilenet-results.png') });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-per-channel').click()]);
+    const path = info.outputPath('mobilenet.int8.onnx');
+    await download.saveAs(path);
+    const a = await compareWithNode(page, path, 'per-channel', 8, { graphOptimizationLevel: 'basic' });
+    const fused = await compareWithNode(page, path, 'per-channel', 8, { graphOptimizationLevel: 'all' });
+    console.log(`MobileNet export, node (reference QDQ) vs web: max |Δ| ${a.maxAbsDiff.toFixed(4)}, same top-1 ${a.top1Same}/${a.images}; node fused kernels: max |Δ| ${fused.maxAbsDiff.toFixed(4)}, same top-1 ${fused.top1Same}/${fused.images}`);
+    expect(a.top1Same).toBeGreaterThanOrEqual(7);
+    expect(a.maxAbsDiff).toBeLessThan(0.1);
+    expect(errors).toEqual([]);
+  });
+
+  test('SqueezeNet 1.1: both granularities keep it', async ({ page }) => {
+    const r = await loadAndRun(page, 'squeezenet_v1.1.onnx', 'caffe');
+    console.log('SqueezeNet 1.1', r);
+    // ORT: FP32 63.5%, agreement 93.6% per-tensor, 96.0% per-channel.
+    expect(r.fp32).toBeGreaterThan(0.55);
+    expect(r.tensorAgree).toBeGreaterThan(0.85);
+    expect(r.channelAgree).toBeGreaterThan(0.85);
+    await expect(page.getByTestId('findings')).toContainText('Both granularities keep this model');
+  });
+});

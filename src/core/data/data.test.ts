@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+
+import { imagenetClassFromPath, imagenetLabelSpace } from './labels';
+import { inputGeometry, presetPreprocess, rgbToTensor, sourceRect } from './preprocess';
+import { splitIndices } from './split';
+
+describe('labels from ImageNet synsets in paths', () => {
+  it.each([
+    ['n01440764_tench.JPEG', 0],
+    ['imagenet-sample/n01443537_goldfish.JPEG', 1],
+    ['val/n15075141/ILSVRC2012_val_00000001.JPEG', 999],
+    ['cat.jpg', null],
+    ['n99999999_unknown.jpg', null],
+  ])('%s → %s', (path, k) => expect(imagenetClassFromPath(path)).toBe(k));
+  it('detects a 1001-way output with a background class', () => {
+    expect(imagenetLabelSpace(1001)?.offset).toBe(1);
+    expect(imagenetLabelSpace(1001)?.names[1]).toBe('tench');
+    expect(imagenetLabelSpace(1000)?.offset).toBe(0);
+    expect(imagenetLabelSpace(10)).toBeNull();
+  });
+});
+
+describe('preprocessing', () => {
+  it('TF preset maps 0..255 to −1..1 in NCHW', () => {
+    const p = presetPreprocess('tf-inception', 2, 1);
+    const t = rgbToTensor(Uint8Array.of(0, 127, 255, 255, 0, 0), p);
+    // R plane, G plane, B plane
+    expect(Array.from(t)).toEqual([-1, 1, Math.fround(127 / 127.5 - 1), -1, 1, -1]);
+  });
+  it('Caffe preset is BGR minus the mean, unscaled', () => {
+    const p = presetPreprocess('caffe', 1, 1);
+    expect(Array.from(rgbToTensor(Uint8Array.of(10, 20, 30), p))).toEqual([30 - 104, 20 - 117, 10 - 123]);
+  });
+  it('NHWC interleaves channels', () => {
+    const p = presetPreprocess('torchvision', 1, 1, 'NHWC');
+    const t = rgbToTensor(Uint8Array.of(255, 0, 0), p);
+    expect(t[0]).toBeCloseTo((1 - 0.485) / 0.229, 5);
+    expect(t[1]).toBeCloseTo(-0.456 / 0.224, 5);
+  });
+  it('short side to 256, centre crop 224 of a 400×300 photo', () => {
+    const p = presetPreprocess('tf-inception', 224, 224);
+    expect(p.resizeShort).toBe(256);
+    const r = sourceRect(400, 300, p);
+    expect(r.sw).toBeCloseTo(224 * (300 / 256), 6);
+    expect(r.sh).toBeCloseTo(224 * (300 / 256), 6);
+    expect(r.sx).toBeCloseTo((400 - r.sw) / 2, 6);
+  });
+  it('reads layout and size from model dims', () => {
+    expect(inputGeometry([-1, 3, 224, 224])).toEqual({ layout: 'NCHW', height: 224, width: 224 });
+    expect(inputGeometry([1, 299, 299, 3])).toEqual({ layout: 'NHWC', height: 299, width: 299 });
+    expect(inputGeometry([-1, 3, -1, -1])).toEqual({ layout: 'NCHW', height: null, width: null });
+    expect(inputGeometry([1, 128])).toBeNull();
+  });
+});
+
+describe('calibration / evaluation split', () => {
+  it('keeps file order without a seed', () => {
+    expect(splitIndices(6, 2, 10, null)).toEqual({ calib: [0, 1], evaluate: [2, 3, 4, 5] });
+  });
+  it('is a seeded permutation: disjoint, complete, repeatable', () => {
+    const a = splitIndices(50, 10, 40, 42);
+    expect(a).toEqual(splitIndices(50, 10, 40, 42));
+    expect(new Set([...a.calib, ...a.evaluate]).size).toBe(50);
+    expect(a).not.toEqual(splitIndices(50, 10, 40, 43));
+  });
+});

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { buildVariant, collectStatistics, evaluate } from '../engine/pipeline';
+import { mulberry32 } from '../data/split';
+import { OCR_MODELS } from '../../../test/shared-data';
+import { createNodeSession, nodeSessionFactory } from '../../node/ort-node';
+import { attrInt, DataType, parseModel } from '../onnx/model';
+import { normalizeModel } from '../onnx/normalize';
+import { fixInputDims } from '../onnx/passes/fix-input-dims';
+import { defaultQuantConfig } from './config';
+
+const CLS = join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
+const DIMS = [1, 3, 48, 192];
+
+/** Smooth random images (low-frequency noise), closer to photos than white noise. */
+async function* images(count: number, seed: number) {
+  const r = mulberry32(seed);
+  for (let i = 0; i < count; i++) {
+    const data = new Float32Array(3 * 48 * 192);
+    const a = r() * 6;
+    const b = r() * 6;
+    for (let c = 0; c < 3; c++) for (let y = 0; y < 48; y++) for (let x = 0; x < 192; x++) {
+      data[(c * 48 + y) * 192 + x] = Math.sin(a * x / 30 + c) * Math.cos(b * y / 10) * 0.8 + (r() - 0.5) * 0.2;
+    }
+    yield { data, dims: DIMS };
+  }
+}
+
+describe('QDQ model of the PP-OCR classifier', async () => {
+  const model = parseModel(new Uint8Array(readFileSync(CLS)));
+  normalizeModel(model);
+  fixInputDims(model.graph!, 'x', DIMS.slice(1));
+  const stats = await collectStatistics(createNodeSession, model, images(16, 1), 16);
+  const pc = buildVariant('per-channel', model, stats, defaultQuantConfig);
+  const pt = buildVariant('per-tensor', model, stats, { ...defaultQuantConfig, weightGranularity: 'per-tensor' });
+  const nodes = pc.qdq.model.graph!.node;
+
+  it('has int8 weights behind per-channel DequantizeLinear (axis 0) and int32 biases', () => {
+    const inits = new Map(pc.qdq.model.graph!.initializer.map((t) => [t.name, t]));
+    const convs = nodes.filter((n) => n.opType === 'Conv');
+    expect(convs.length).toBe(53);
+    for (const c of convs) {
+      const wdq = nodes.find((n) => n.output[0] === c.input[1])!;
+      expect(wdq.opType).toBe('DequantizeLinear');
+      expect(attrInt(wdq, 'axis', -1)).toBe(0);
+      expect(inits.get(wdq.input[0])!.dataType).toBe(DataType.INT8);
+      const bdq = nodes.find((n) => n.output[0] === c.input[2])!;
+      expect(inits.get(bdq.input[0])!.dataType).toBe(DataType.INT32);
+      // The activation input comes through a Q → DQ pair.
+      const xdq = nodes.find((n) => n.output[0] === c.input[0])!;
+      expect(xdq.opType).toBe('DequantizeLinear');
+    }
+    // No float weight remains.
+    expect(pc.qdq.model.graph!.initializer.filter((t) => t.dataType === DataType.FLOAT && t.dims.length === 4)).toEqual([]);
+  });
+
+  it('fuses Relu and ReLU6-style Clip into the producer when exact, and says so', () => {
+    expect(pc.qdq.fused.length).toBeGreaterThan(10);
+    expect(nodes.filter((n) => n.opType === 'Relu').length).toBeLessThan(model.graph!.node.filter((n) => n.opType === 'Relu').length);
+    for (const f of pc.qdq.fused) expect(['Relu', 'Clip']).toContain(f.activationOp);
+  });
+
+  it('per-tensor weights carry one scale per tensor', () => {
+    expect(pt.qdq.tensors.filter((t) => t.kind === 'weight').every((t) => t.scale.length === 1 && t.axis === null)).toBe(true);
+    expect(pc.qdq.tensors.filter((t) => t.kind === 'weight').some((t) => t.scale.length > 1)).toBe(true);
+    expect(pt.bytes.length).toBeLessThan(pc.bytes.length);
+  });
+
+  it('runs in onnxruntime-node, close to FP32 on the calibration distribution', async () => {
+    const ev = await evaluate(nodeSessionFactory({ fused: false }), model, [pc], (async function* () {
+      for await (const t of images(12, 2)) yield { tensor: t, label: null };
+    })(), 12, { sqnrSamples: 4 });
+    expect(ev.samples).toBe(12);
+    const v = ev.variants[0];
+    expect(v.layers.length).toBe(pc.layers.length);
+    expect(v.layers.every((l) => Number.isFinite(l.sqnrDb) || l.sqnrDb === Infinity)).toBe(true);
+    // The first conv sees the input directly: its error is small.
+    expect(v.layers[0].sqnrDb).toBeGreaterThan(20); // unrelated noise would be ~0 dB
+    const mean = v.layers.reduce((a, l) => a + Math.min(l.sqnrDb, 60), 0) / v.layers.length;
+    expect(mean).toBeGreaterThan(10);
+  });
+
+  it('keeps a node in FP32 when asked', () => {
+    const first = model.graph!.node.find((n) => n.opType === 'Conv')!.name;
+    const v = buildVariant('x', model, stats, { ...defaultQuantConfig, excludeNodes: [first] });
+    const conv = v.qdq.model.graph!.node.find((n) => n.name === first)!;
+    const w = v.qdq.model.graph!.initializer.find((t) => t.name === conv.input[1]);
+    expect(w?.dataType).toBe(DataType.FLOAT);
+  });
+});

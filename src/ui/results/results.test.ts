@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+
+import type { LayerReportRow, RunReport } from '../../core';
+import { defaultQuantConfig } from '../../core';
+import { diagnose } from './diagnose';
+import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
+
+const layers: LayerReportRow[] = [
+  { order: 0, tensor: 't0', node: 'conv0', op: 'Conv', fused: 'Clip', sqnrDb: { 'per-tensor': 30, 'per-channel': 32 } },
+  { order: 1, tensor: 't1', node: 'dw1', op: 'Conv', fused: 'Clip', sqnrDb: { 'per-tensor': 4, 'per-channel': 28 } },
+  { order: 2, tensor: 't2', node: 'pool', op: 'AveragePool', sqnrDb: { 'per-tensor': 3, 'per-channel': 20 } },
+];
+
+function report(pt: number, pc: number): RunReport {
+  const v = (id: string, agreementTop1: number) => ({
+    id, config: defaultQuantConfig, sizeBytes: 1, top1: null, top5: null, agreementTop1, outputSqnrDb: 0, sqnrSamples: 1, fused: [], tensors: [], uncalibrated: [], predictions: [],
+  });
+  return { calibrationSamples: 1, evaluationSamples: 1, fp32: { top1: null, top5: null, sizeBytes: 4, predictions: [] }, variants: [v('per-tensor', pt), v('per-channel', pc)], layers };
+}
+
+describe('layer table rows', () => {
+  it('sorts by SQNR, ascending puts the worst first', () => {
+    expect(layerTableRows(layers, 'per-tensor', false).map((r) => r.node)).toEqual(['pool', 'dw1', 'conv0']);
+    expect(layerTableRows(layers, 'delta', true).map((r) => r.node)).toEqual(['dw1', 'pool', 'conv0']);
+    expect(layerTableRows(layers, 'order', false).map((r) => r.delta)).toEqual([2, 24, 17]);
+  });
+  it('bars and grades', () => {
+    expect(sqnrBar(30)).toBe(50);
+    expect(sqnrBar(-5)).toBe(0);
+    expect(sqnrBar(90)).toBe(100);
+    expect([5, 15, 25, undefined].map(sqnrGrade)).toEqual(['bad', 'poor', 'good', 'none']);
+  });
+});
+
+describe('diagnose', () => {
+  it('names the collapse and the layer that loses most', () => {
+    const f = diagnose(report(0.02, 0.71));
+    expect(f[0].level).toBe('bad');
+    expect(f[0].text).toContain('2.0%');
+    expect(f[0].text).toContain("Conv 'dw1'");
+    expect(f[0].text).toContain('24.0 dB');
+  });
+  it('says when both keep the model', () => {
+    expect(diagnose(report(0.95, 0.96))[0]).toMatchObject({ level: 'good' });
+  });
+});

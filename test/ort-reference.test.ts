@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+
+import type { MinMaxCollector } from '../src/core/calib/min-max';
+import { buildVariant, collectStatistics } from '../src/core/engine/pipeline';
+import { parseModel } from '../src/core/onnx/model';
+import { normalizeModel } from '../src/core/onnx/normalize';
+import { defaultQuantConfig } from '../src/core/quant/config';
+import type { QuantizedTensor } from '../src/core/quant/qdq';
+import { createNodeSession } from '../src/node/ort-node';
+import { HAVE_SHARED, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration, referenceQParams } from './shared-data';
+
+if (!HAVE_SHARED) console.log(`SKIPPED ORT reference comparison: ${SKIP_REASON}`);
+
+/** Relative tolerance on scales: ORT and we compute in float32 from the same ranges; measured worst 6.4e-7. */
+const RTOL = 1e-6;
+
+async function* iterate<T>(it: Iterable<T>) {
+  yield* it;
+}
+
+describe.skipIf(!HAVE_SHARED)("MinMax scales and zero points equal ONNX Runtime's quantize_static (../shared/reference)", () => {
+  for (const m of SHARED_MODELS) {
+    describe(m.id, () => {
+      let stats: MinMaxCollector;
+      const model = HAVE_SHARED ? parseModel(readShared('models', m.file)) : null;
+
+      it('calibrates on the same 200 inputs ORT used', async () => {
+        normalizeModel(model!);
+        stats = await collectStatistics(createNodeSession, model!, iterate(referenceCalibration(m)), 200);
+        expect(stats.samples).toBe(200);
+      });
+
+      for (const g of ['pertensor', 'perchannel'] as const) {
+        it(`${g}: every tensor ORT quantized, same scale (rtol ${RTOL}), same zero point, same axis`, () => {
+          const v = buildVariant(g, model!, stats, { ...defaultQuantConfig, weightGranularity: g === 'pertensor' ? 'per-tensor' : 'per-channel' });
+          const ref = referenceQParams(m, `MinMax_${g}`);
+          // ORT keys activations by their QuantizeLinear output (the source tensor in `src`), weights and biases
+          // by the quantized initializer's name.
+          const ours = new Map<string, QuantizedTensor>();
+          for (const t of v.qdq.tensors) ours.set(t.kind === 'activation' ? t.name : `${t.name}_quantized`, t);
+          const refKeys = Object.entries(ref).map(([k, r]) => (r.op === 'QuantizeLinear' ? r.src.replace(/_QuantizeLinear_Input$/, '') : k));
+          expect(new Set(ours.keys())).toEqual(new Set(refKeys));
+          let worst = 0;
+          for (const [k, r] of Object.entries(ref)) {
+            const t = ours.get(r.op === 'QuantizeLinear' ? r.src.replace(/_QuantizeLinear_Input$/, '') : k)!;
+            expect(t.zeroPoint, k).toEqual(r.zp);
+            expect(t.dtype, k).toBe(r.dtype);
+            expect(t.axis, k).toBe(r.axis);
+            expect(t.scale.length, k).toBe(r.scale.length);
+            r.scale.forEach((s, i) => {
+              const rel = Math.abs(t.scale[i] - s) / s;
+              worst = Math.max(worst, rel);
+              expect(rel, `${k}[${i}]: ${t.scale[i]} vs ORT ${s}`).toBeLessThanOrEqual(RTOL);
+            });
+          }
+          console.log(`${m.id} ${g}: ${Object.keys(ref).length} tensors, worst relative scale difference ${worst.toExponential(2)}, ${v.qdq.fused.length} Relu/Clip fused`);
+        });
+      }
+    });
+  }
+});
