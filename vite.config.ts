@@ -48,15 +48,17 @@ const HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
-export default defineConfig(({ command }) => ({
+// Vite's dev client injects inline scripts for hot reload: the dev server gets every header but the CSP.
+const DEV_HEADERS = Object.fromEntries(Object.entries(HEADERS).filter(([k]) => k !== 'Content-Security-Policy'));
+
+export default defineConfig(() => ({
   plugins: [react(), demoAssets()],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
   server: {
     port: 5173,
-    // Vite's dev client uses inline scripts and eval for HMR: the strict CSP is for the built app.
-    headers: command === 'serve' ? { ...HEADERS, 'Content-Security-Policy': '' } : HEADERS,
+    headers: DEV_HEADERS,
   },
   preview: { port: 4173, strictPort: false, headers: HEADERS },
 }));

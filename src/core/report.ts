@@ -9,6 +9,7 @@ export interface LayerReportRow {
   node: string;
   op: string;
   fused?: string;
+  depthwise?: boolean;
   /** SQNR in dB per variant id */
   sqnrDb: Record<string, number>;
 }
@@ -41,7 +42,7 @@ export function buildRunReport(fp32SizeBytes: number, calibrationSamples: number
   const rows = new Map<string, LayerReportRow>();
   for (const v of variants) {
     for (const l of v.layers) {
-      if (!rows.has(l.tensor)) rows.set(l.tensor, { order: rows.size, tensor: l.tensor, node: l.node, op: l.op, fused: l.fused, sqnrDb: {} });
+      if (!rows.has(l.tensor)) rows.set(l.tensor, { order: rows.size, tensor: l.tensor, node: l.node, op: l.op, fused: l.fused, depthwise: l.depthwise, sqnrDb: {} });
     }
   }
   for (const e of ev.variants) for (const l of e.layers) {

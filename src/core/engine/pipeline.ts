@@ -2,7 +2,7 @@ import { MinMaxCollector } from '../calib/min-max';
 import { ClassificationTally } from '../metrics/classification';
 import { ErrorAccumulator } from '../metrics/error';
 import { GraphIndex } from '../onnx/graph-index';
-import { cloneModel, serializeModel } from '../onnx/model';
+import { attrInt, cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
@@ -64,6 +64,8 @@ export interface LayerRow {
   op: string;
   /** activation folded into the node, e.g. 'Relu' */
   fused?: string;
+  /** a Conv with one group per channel */
+  depthwise?: boolean;
 }
 
 export interface Variant {
@@ -94,7 +96,10 @@ export function buildVariant(id: string, fp32: ModelProto, stats: MinMaxCollecto
     const fusedInto = producer && qdq.fused.find((f) => f.activation === producer.name);
     const node = fusedInto ? fp32.graph!.node.find((n) => n.name === fusedInto.producer)! : producer;
     if (!node) continue;
-    layers.push({ tensor: t.name, node: node.name || t.name, op: node.opType, fused: fusedBy.get(node.name) });
+    const group = attrInt(node, 'group', 1);
+    const w = node.opType === 'Conv' ? fp32Index.initializers.get(node.input[1]) : undefined;
+    const depthwise = group > 1 && w !== undefined && Number(w.dims[1]) === 1;
+    layers.push({ tensor: t.name, node: node.name || t.name, op: node.opType, fused: fusedBy.get(node.name), ...(depthwise ? { depthwise } : {}) });
   }
   return { id, config, qdq, bytes: serializeModel(qdq.model), layers, compare };
 }

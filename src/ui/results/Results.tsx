@@ -107,6 +107,7 @@ export function Results() {
                 </td>
                 <td>
                   {r.op}
+                  {r.depthwise ? ' (depthwise)' : ''}
                   {r.fused ? ` + ${r.fused}` : ''}
                 </td>
                 {(['per-tensor', 'per-channel'] as const).map((k) => (

@@ -17,19 +17,19 @@ export function diagnose(report: RunReport): Finding[] {
     const gap = pc.agreementTop1 - pt.agreementTop1;
     if (pt.agreementTop1 < 0.5 && pc.agreementTop1 >= 0.5) {
       // The layer where per-tensor falls furthest behind per-channel, in graph order: where to look first.
-      let worst = null as null | { node: string; op: string; delta: number; pt: number };
+      let worst = null as null | { node: string; op: string; delta: number; pt: number; depthwise?: boolean };
       for (const l of report.layers) {
         const a = l.sqnrDb['per-tensor'];
         const b = l.sqnrDb['per-channel'];
         if (a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b)) continue;
-        if (!worst || b - a > worst.delta) worst = { node: l.node, op: l.op, delta: b - a, pt: a };
+        if (!worst || b - a > worst.delta) worst = { node: l.node, op: l.op, delta: b - a, pt: a, depthwise: l.depthwise };
       }
       out.push({
         level: 'bad',
         text:
           `Per-tensor weight quantization collapses this model: int8 agrees with FP32 on only ${(pt.agreementTop1 * 100).toFixed(1)}% of images, against ${(pc.agreementTop1 * 100).toFixed(1)}% with per-channel scales.` +
           (worst
-            ? ` The largest loss is at ${worst.op} '${worst.node}' (${worst.delta.toFixed(1)} dB below per-channel): when the output channels of a layer have weight ranges that differ by orders of magnitude, one scale for the whole tensor leaves the small channels with one or two levels. Use per-channel weights (or equalise the ranges across layers).`
+            ? ` The largest loss is at ${worst.depthwise ? 'depthwise ' : ''}${worst.op} '${worst.node}' (${worst.delta.toFixed(1)} dB below per-channel): when the output channels of a layer have weight ranges that differ by orders of magnitude, one scale for the whole tensor leaves the small channels with one or two levels. Use per-channel weights (or equalise the ranges across layers).`
             : ''),
       });
     } else if (Math.abs(gap) < 0.03 && pt.agreementTop1 >= 0.9) {
@@ -38,7 +38,7 @@ export function diagnose(report: RunReport): Finding[] {
   }
   const first = report.layers.find((l) => Object.values(l.sqnrDb).some((x) => x < 10));
   if (first) {
-    out.push({ level: 'info', text: `The first layer whose error falls below 10 dB in some configuration is ${first.op} '${first.node}'.` });
+    out.push({ level: 'info', text: `The first layer whose error falls below 10 dB in some configuration is ${first.depthwise ? 'depthwise ' : ''}${first.op} '${first.node}'.` });
   }
   return out;
 }
