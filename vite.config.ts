@@ -51,7 +51,7 @@ const HEADERS = {
 // Vite's dev client injects inline scripts for hot reload: the dev server gets every header but the CSP.
 const DEV_HEADERS = Object.fromEntries(Object.entries(HEADERS).filter(([k]) => k !== 'Content-Security-Policy'));
 
-export default defineConfig(() => ({
+export default defineConfig({
   plugins: [react(), demoAssets()],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
@@ -61,4 +61,4 @@ export default defineConfig(() => ({
     headers: DEV_HEADERS,
   },
   preview: { port: 4173, strictPort: false, headers: HEADERS },
-}));
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { MinMaxCollector } from '../src/core/calib/min-max';
+import type { ActivationStats } from '../src/core/calib/stats';
 import { buildVariant, collectStatistics } from '../src/core/engine/pipeline';
 import { parseModel } from '../src/core/onnx/model';
 import { normalizeModel } from '../src/core/onnx/normalize';
@@ -21,7 +21,7 @@ async function* iterate<T>(it: Iterable<T>) {
 describe.skipIf(!HAVE_SHARED)("MinMax scales and zero points equal ONNX Runtime's quantize_static (../shared/reference)", () => {
   for (const m of SHARED_MODELS) {
     describe(m.id, () => {
-      let stats: MinMaxCollector;
+      let stats: ActivationStats;
       const model = HAVE_SHARED ? parseModel(readShared('models', m.file)) : null;
 
       it('calibrates on the same 200 inputs ORT used', async () => {
@@ -56,6 +56,28 @@ describe.skipIf(!HAVE_SHARED)("MinMax scales and zero points equal ONNX Runtime'
           console.log(`${m.id} ${g}: ${Object.keys(ref).length} tensors, worst relative scale difference ${worst.toExponential(2)}, ${v.qdq.fused.length} Relu/Clip fused`);
         });
       }
+
+      it('Percentile (99.999, two-sided) thresholds are within 0.5% of ORT on every activation but the input', () => {
+        const v = buildVariant('p', model!, stats, { ...defaultQuantConfig, calibrator: 'percentile' });
+        const ref = referenceQParams(m, 'Percentile_pertensor');
+        const inputName = model!.graph!.input[0].name;
+        let worst = 0;
+        let compared = 0;
+        for (const r of Object.values(ref)) {
+          if (r.op !== 'QuantizeLinear') continue;
+          const src = r.src.replace(/_QuantizeLinear_Input$/, '');
+          if (src === inputName) continue;
+          const t = v.qdq.tensors.find((x) => x.name === src)!;
+          // Compare the upper end of the range each scale covers: s·(qmax − z).
+          const theirs = r.scale[0] * (255 - r.zp[0]);
+          const ours = t.scale[0] * (255 - t.zeroPoint[0]);
+          worst = Math.max(worst, Math.abs(ours - theirs) / theirs);
+          compared++;
+        }
+        console.log(`${m.id} Percentile: ${compared} activations, worst relative difference of the upper threshold ${(worst * 100).toFixed(3)}%`);
+        expect(compared).toBeGreaterThan(20);
+        expect(worst).toBeLessThan(0.005);
+      });
     });
   }
 });

@@ -1,4 +1,4 @@
-import { MinMaxCollector } from '../calib/min-max';
+import { ActivationStats } from '../calib/stats';
 import { ClassificationTally } from '../metrics/classification';
 import { ErrorAccumulator } from '../metrics/error';
 import { GraphIndex } from '../onnx/graph-index';
@@ -6,6 +6,7 @@ import { attrInt, cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
+import { qRange } from '../quant/qparams';
 import type { QdqResult } from '../quant/qdq';
 import { withExtraOutputs, nodeOutputs } from './instrument';
 import type { RtSession, RtTensor, SessionFactory } from './runtime';
@@ -33,12 +34,12 @@ export async function collectStatistics(
   total: number,
   onProgress: Progress = () => {},
   signal?: Cancel,
-): Promise<MinMaxCollector> {
+): Promise<ActivationStats> {
   const graph = model.graph!;
   const inputName = new GraphIndex(graph).graphInputs.values().next().value as string;
   const names = nodeOutputs(model);
   const session = await createSession(serializeModel(withExtraOutputs(model, names)));
-  const stats = new MinMaxCollector();
+  const stats = new ActivationStats();
   try {
     let done = 0;
     for await (const t of samples) {
@@ -78,8 +79,14 @@ export interface Variant {
   compare: Map<string, string>;
 }
 
-export function buildVariant(id: string, fp32: ModelProto, stats: MinMaxCollector, config: QuantConfig): Variant {
-  const qdq = buildQdqModel(cloneModel(fp32), stats.ranges, config, stats.nonFloat);
+/** Activation ranges of a configuration: its calibrator applied to the collected statistics. */
+export function activationRanges(stats: ActivationStats, config: QuantConfig) {
+  const range = qRange(config.activationType, config.activationSymmetric, config.activationBits);
+  return stats.rangesFor(config.calibrator, { range, symmetric: config.activationSymmetric }, config.calibratorOptions);
+}
+
+export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStats, config: QuantConfig): Variant {
+  const qdq = buildQdqModel(cloneModel(fp32), activationRanges(stats, config), config, stats.nonFloat);
   const index = new GraphIndex(qdq.model.graph!);
   const fp32Index = new GraphIndex(fp32.graph!);
   const fusedBy = new Map(qdq.fused.map((f) => [f.producer, f.activationOp]));

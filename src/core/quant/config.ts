@@ -1,3 +1,5 @@
+import type { CalibratorId, CalibratorOptions } from '../calib/calibrators';
+import { CALIBRATOR_DEFAULTS } from '../calib/calibrators';
 import type { QType } from './qparams';
 
 export type WeightGranularity = 'per-channel' | 'per-tensor';
@@ -12,6 +14,8 @@ export interface QuantConfig {
   activationBits: number;
   /** nodes (by name) left in FP32 */
   excludeNodes: string[];
+  calibrator: CalibratorId;
+  calibratorOptions: CalibratorOptions;
 }
 
 export const defaultQuantConfig: QuantConfig = {
@@ -22,6 +26,8 @@ export const defaultQuantConfig: QuantConfig = {
   activationSymmetric: false,
   activationBits: 8,
   excludeNodes: [],
+  calibrator: 'minmax',
+  calibratorOptions: CALIBRATOR_DEFAULTS,
 };
 
 export function describeConfig(c: QuantConfig): string {

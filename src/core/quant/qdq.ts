@@ -159,10 +159,20 @@ export function buildQdqModel(
     for (const i of idx) if (i < n.input.length) want(n.input[i]);
     want(n.output[0]);
   }
-  for (const t of wanted) {
+  const rangeMemo = new Map<string, TensorRange | undefined>();
+  const rangeOf = (t: string): TensorRange | undefined => {
+    if (rangeMemo.has(t)) return rangeMemo.get(t);
     const producer = index.producer.get(t);
-    const fixed = producer && isQuantized(producer) ? QDQ_OPS[producer.opType].fixedOutputRange : undefined;
-    const r = fixed ? { min: fixed[0], max: fixed[1] } : ranges.get(t);
+    const rule = producer && isQuantized(producer) ? QDQ_OPS[producer.opType] : undefined;
+    let r: TensorRange | undefined;
+    if (rule?.fixedOutputRange) r = { min: rule.fixedOutputRange[0], max: rule.fixedOutputRange[1] };
+    else if (rule?.sharesInputRange && producer!.input[0] && floatTensor(producer!.input[0])) r = rangeOf(producer!.input[0]) ?? ranges.get(t);
+    else r = ranges.get(t);
+    rangeMemo.set(t, r);
+    return r;
+  };
+  for (const t of wanted) {
+    const r = rangeOf(t);
     if (!r) {
       uncalibrated.add(t);
       continue;

@@ -5,6 +5,8 @@
  *  - weightAxis: the output-channel axis of the weight, for per-channel scales
  *  - removable: an activation that can be dropped when its output is quantized (exact for uint8 with z = 0)
  *  - fixedOutputRange: the output's range is known without calibration
+ *  - sharesInputRange: the output only moves or selects input values, so it reuses the input's range
+ *    (ORT's QDQDirect8BitOp: quantize_output_same_as_input)
  */
 export interface OpRule {
   activations: number[];
@@ -13,9 +15,11 @@ export interface OpRule {
   weightAxis?: (weightDims: number[], attrs: { transB: number }) => number;
   removable?: boolean;
   fixedOutputRange?: [number, number];
+  sharesInputRange?: boolean;
 }
 
 const data0: OpRule = { activations: [0] };
+const same: OpRule = { activations: [0], sharesInputRange: true };
 
 export const QDQ_OPS: Record<string, OpRule> = {
   Conv: { activations: [0], weight: 1, bias: 2, weightAxis: () => 0 },
@@ -27,19 +31,19 @@ export const QDQ_OPS: Record<string, OpRule> = {
   Concat: { activations: [-1] },
   Relu: { activations: [0], removable: true },
   Clip: { activations: [0], removable: true },
-  MaxPool: data0,
-  AveragePool: data0,
+  MaxPool: same,
+  AveragePool: same,
   GlobalAveragePool: data0,
-  Reshape: data0,
-  Flatten: data0,
-  Squeeze: data0,
-  Unsqueeze: data0,
-  Transpose: data0,
+  Reshape: same,
+  Flatten: same,
+  Squeeze: same,
+  Unsqueeze: same,
+  Transpose: same,
   Resize: data0,
-  Slice: data0,
-  Split: data0,
+  Slice: same,
+  Split: same,
   Pad: data0,
-  Gather: data0,
+  Gather: same,
   Sigmoid: data0,
   HardSigmoid: data0,
   LeakyRelu: data0,

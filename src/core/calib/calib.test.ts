@@ -1,0 +1,141 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { mulberry32 } from '../data/split';
+import { computeScaleZeroPoint, dequantizeValue, qRange, quantizeValue } from '../quant/qparams';
+import type { RangeScheme } from './calibrators';
+import { CALIBRATOR_DEFAULTS, calibrateRange, entropyThreshold, expectedSquaredError, foldAbs } from './calibrators';
+import type { Histogram } from './histogram';
+import { addValues, binEdge, binWidth, emptyHistogram, histogramQuantile, mergeHistograms } from './histogram';
+import { ActivationStats } from './stats';
+
+const hist = (...batches: number[][]) => batches.reduce<Histogram>((h, b) => addValues(h, Float32Array.from(b), 128), emptyHistogram());
+
+/** Count of values below t, from the histogram, for t on the histogram's own bin edges. */
+function countBelow(h: Histogram, t: number): number {
+  let c = 0;
+  for (let i = 0; i < h.counts.length; i++) if (binEdge(h, i) + binWidth(h) <= t) c += h.counts[i];
+  return c;
+}
+
+function gaussian(n: number, seed: number, sigma = 1, mean = 0): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => mean + sigma * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()));
+}
+
+const f32arr = fc.array(fc.float({ min: -1000, max: 1000, noNaN: true }), { minLength: 1, maxLength: 200 });
+
+describe('streaming histogram', () => {
+  it('keeps exact min, max and total', () => {
+    const h = hist([1, -2, 3], [0.5, 7]);
+    expect([h.min, h.max, h.total]).toEqual([-2, 7, 5]);
+    expect(h.counts.reduce((a, b) => a + b, 0)).toBe(5);
+  });
+
+  it('merging per-batch histograms equals streaming all batches (property)', () => {
+    fc.assert(
+      fc.property(f32arr, f32arr, f32arr, (a, b, c) => {
+        const streamed = hist(a, b, c);
+        const merged = mergeHistograms(mergeHistograms(hist(a), hist(b), 128), hist(c), 128);
+        expect(merged.total).toBe(streamed.total);
+        expect(merged.min).toBe(streamed.min);
+        expect(merged.max).toBe(streamed.max);
+        // On the coarser of the two grids, both agree on every cumulative count.
+        const coarse = merged.exp >= streamed.exp ? merged : streamed;
+        for (let i = 0; i <= coarse.counts.length; i++) {
+          const t = binEdge(coarse, i);
+          expect(countBelow(merged, t)).toBe(countBelow(streamed, t));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('never exceeds the bin budget and keeps every value in a bin', () => {
+    fc.assert(
+      fc.property(f32arr, f32arr, (a, b) => {
+        const h = addValues(addValues(emptyHistogram(), Float32Array.from(a), 64), Float32Array.from(b), 64);
+        expect(h.counts.length).toBeLessThanOrEqual(64);
+        expect(binEdge(h, 0)).toBeLessThanOrEqual(h.min);
+        expect(binEdge(h, h.counts.length)).toBeGreaterThan(h.max);
+      }),
+    );
+  });
+
+  it('quantiles of a Gaussian are within a bin of the truth', () => {
+    const h = addValues(emptyHistogram(), gaussian(200_000, 1));
+    expect(histogramQuantile(h, 0.5)).toBeCloseTo(0, 1);
+    expect(histogramQuantile(h, 0.975)).toBeCloseTo(1.96, 1);
+    expect(histogramQuantile(h, 0)).toBe(h.min);
+  });
+
+  it('folds |x| exactly on the power-of-two grid', () => {
+    const h = hist([-0.75, -0.25, 0.25, 0.75, 0.75]);
+    const abs = foldAbs(h);
+    const w = binWidth(h);
+    // every |x| lands in bin floor(|x|/w) (for negative x, the half-open edge moves: −0.25 is in (0, w])
+    expect(abs.reduce((a, b) => a + b, 0)).toBe(5);
+    expect(abs[Math.floor(0.75 / w)]).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('calibrators on the same statistics', () => {
+  const u8: RangeScheme = { range: qRange('uint8', false), symmetric: false };
+  const s8: RangeScheme = { range: qRange('int8', true), symmetric: true };
+  // A post-ReLU-like activation: half-normal with a few large outliers.
+  const relu = gaussian(100_000, 2).map(Math.abs);
+  relu[0] = 40;
+  relu[1] = 35;
+  const stats = new ActivationStats();
+  stats.observe('t', relu);
+  const h = stats.histograms.get('t')!;
+
+  it('MinMax is the exact observed range', () => {
+    expect(calibrateRange('minmax', h, u8)).toEqual({ min: h.min, max: 40 });
+  });
+
+  it('Percentile 99.9 (two-sided) clips the outliers at the half-normal quantile', () => {
+    const r = calibrateRange('percentile', h, u8, { ...CALIBRATOR_DEFAULTS, percentile: 99.9 });
+    expect(r.max).toBeGreaterThan(3.1); // |N(0,1)| 99.9th percentile = 3.29
+    expect(r.max).toBeLessThan(3.5);
+    expect(r.min).toBeGreaterThanOrEqual(0);
+  });
+
+  it('Entropy clips far below the outliers and above the bulk', () => {
+    const r = calibrateRange('entropy', h, u8);
+    expect(r.max).toBeLessThan(20);
+    expect(r.max).toBeGreaterThan(2.5);
+  });
+
+  it('MSE picks a range with no more expected error than MinMax, and less here', () => {
+    const mse = calibrateRange('mse', h, u8);
+    const eMse = expectedSquaredError(h, mse, u8);
+    const eMinMax = expectedSquaredError(h, { min: h.min, max: h.max }, u8);
+    expect(eMse).toBeLessThan(eMinMax);
+    expect(mse.max).toBeLessThan(40);
+  });
+
+  it('the histogram estimate of quantization error matches the error on the data (within 5%)', () => {
+    for (const r of [{ min: 0, max: 4 }, { min: 0, max: 40 }]) {
+      const p = computeScaleZeroPoint(r.min, r.max, u8.range, false);
+      let direct = 0;
+      for (const x of relu) direct += (x - dequantizeValue(quantizeValue(x, p, u8.range), p)) ** 2;
+      direct /= relu.length;
+      expect(expectedSquaredError(h, r, u8) / direct).toBeGreaterThan(0.95);
+      expect(expectedSquaredError(h, r, u8) / direct).toBeLessThan(1.05);
+    }
+  });
+
+  it('signed data gets a symmetric clipping for symmetric schemes', () => {
+    const s = new ActivationStats();
+    s.observe('x', gaussian(50_000, 3, 2));
+    const r = calibrateRange('entropy', s.histograms.get('x')!, s8);
+    expect(r.min).toBeLessThan(0);
+    expect(Math.abs(r.min + r.max)).toBeLessThan(1e-9 + Math.max(Math.abs(r.min), r.max) * 0.01 + 1);
+  });
+
+  it('entropy threshold on a uniform histogram keeps all bins', () => {
+    const abs = new Float64Array(512).fill(10);
+    expect(entropyThreshold(abs, 1, 128)).toBeCloseTo(512.5, 6);
+  });
+});

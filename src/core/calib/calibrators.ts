@@ -1,0 +1,221 @@
+import type { QRange } from '../quant/qparams';
+import { computeScaleZeroPoint, dequantizeValue, quantizeValue } from '../quant/qparams';
+import type { TensorRange } from '../quant/qdq';
+import type { Histogram } from './histogram';
+import { binEdge, binWidth, histogramQuantile } from './histogram';
+
+export type CalibratorId = 'minmax' | 'percentile' | 'entropy' | 'mse';
+
+export interface CalibratorOptions {
+  /** percentile of the data kept inside the range, e.g. 99.999 */
+  percentile: number;
+  /** two-sided: clip both tails at (100 − p) and p; one-sided: clip |x| at its p-th percentile */
+  percentileTwoSided: boolean;
+  /** candidate clipping ranges the MSE search tries */
+  mseCandidates: number;
+}
+
+/** The defaults, in one place (ORT: percentile 99.999; TensorRT: entropy over |x|). */
+export const CALIBRATOR_DEFAULTS: CalibratorOptions = {
+  percentile: 99.999,
+  percentileTwoSided: true,
+  mseCandidates: 128,
+};
+
+export const CALIBRATORS: { id: CalibratorId; label: string; description: string }[] = [
+  { id: 'minmax', label: 'MinMax', description: 'the full observed range: nothing is clipped, outliers stretch the grid' },
+  { id: 'percentile', label: 'Percentile', description: 'clips the rarest values (default 99.999th percentile)' },
+  { id: 'entropy', label: 'Entropy (KL)', description: "TensorRT's method: the clipping threshold whose quantized distribution loses the least information (KL divergence)" },
+  { id: 'mse', label: 'MSE', description: 'the clipping range that minimises the expected quantize–dequantize squared error' },
+];
+
+/** The scheme a range will be quantized with: calibrators that optimise error need to know it. */
+export interface RangeScheme {
+  range: QRange;
+  symmetric: boolean;
+}
+
+/**
+ * |x| histogram folded from a value histogram. On the power-of-two grid bin k = −j−1 covers
+ * [−(j+1)w, −jw), i.e. |x| in (jw, (j+1)w]: folding is exact.
+ */
+export function foldAbs(h: Histogram): Float64Array {
+  const lastIdx = h.first + h.counts.length - 1;
+  const n = Math.max(lastIdx + 1, -h.first);
+  const out = new Float64Array(Math.max(n, 1));
+  for (let i = 0; i < h.counts.length; i++) {
+    const k = h.first + i;
+    out[k >= 0 ? k : -k - 1] += h.counts[i];
+  }
+  return out;
+}
+
+function percentileRange(h: Histogram, o: CalibratorOptions): TensorRange {
+  const p = o.percentile / 100;
+  if (o.percentileTwoSided) return { min: histogramQuantile(h, 1 - p), max: histogramQuantile(h, p) };
+  const abs = foldAbs(h);
+  const w = binWidth(h);
+  const target = p * h.total;
+  let cum = 0;
+  let t = Math.max(Math.abs(h.min), Math.abs(h.max));
+  for (let j = 0; j < abs.length; j++) {
+    if (cum + abs[j] >= target && abs[j] > 0) {
+      t = Math.min(t, j * w + ((target - cum) / abs[j]) * w);
+      break;
+    }
+    cum += abs[j];
+  }
+  return h.min >= 0 ? { min: Math.max(0, h.min), max: t } : { min: -t, max: t };
+}
+
+/**
+ * TensorRT's entropy calibration (Migacz, "8-bit Inference with TensorRT", 2017), on the |x| histogram:
+ *
+ *   for each candidate threshold bin i ≥ L (L = number of quantization levels over [0, t]):
+ *     P = hist[0 … i−1], with the outliers Σ hist[i …] added to P[i−1]
+ *     Q = hist[0 … i−1] merged into L bins, each spread evenly back over its non-empty source bins
+ *     KL(P ‖ Q)
+ *   t = (i + 0.5) · w for the i with the smallest KL
+ *
+ * L is the levels of the target scheme: 128 for int8 symmetric (|x| uses half the grid), 256 for uint8 over a
+ * non-negative tensor.
+ */
+export function entropyThreshold(abs: Float64Array, width: number, levels: number): number {
+  const n = abs.length;
+  if (n <= levels) return n * width;
+  let bestKl = Infinity;
+  let bestI = n;
+  const p = new Float64Array(n);
+  const q = new Float64Array(n);
+  const suffix = new Float64Array(n + 1);
+  for (let k = n - 1; k >= 0; k--) suffix[k] = suffix[k + 1] + abs[k];
+  for (let i = levels; i <= n; i++) {
+    const outliers = suffix[i];
+    for (let k = 0; k < i; k++) p[k] = abs[k];
+    p[i - 1] += outliers;
+    // Quantize hist[0 … i−1] into `levels` bins.
+    const per = i / levels;
+    q.fill(0, 0, i);
+    for (let j = 0; j < levels; j++) {
+      const start = Math.floor(j * per);
+      const end = j === levels - 1 ? i : Math.floor((j + 1) * per);
+      let sum = 0;
+      let nonZero = 0;
+      for (let k = start; k < end; k++) {
+        sum += abs[k];
+        if (abs[k] > 0) nonZero++;
+      }
+      if (nonZero === 0) continue;
+      const v = sum / nonZero;
+      for (let k = start; k < end; k++) if (abs[k] > 0) q[k] = v;
+    }
+    let pSum = 0;
+    let qSum = 0;
+    for (let k = 0; k < i; k++) {
+      pSum += p[k];
+      qSum += q[k];
+    }
+    if (pSum === 0 || qSum === 0) continue;
+    let kl = 0;
+    for (let k = 0; k < i; k++) {
+      if (p[k] === 0) continue;
+      const pk = p[k] / pSum;
+      // A bin P has but Q lacks (only the outlier bin can be such): smooth with a tiny mass, as TensorRT does.
+      const qk = q[k] > 0 ? q[k] / qSum : 1e-4 / qSum;
+      kl += pk * Math.log(pk / qk);
+    }
+    if (kl < bestKl) {
+      bestKl = kl;
+      bestI = i;
+    }
+  }
+  return (bestI + 0.5) * width;
+}
+
+/**
+ * The |x| histogram redistributed onto `bins` equal bins over [0, max|x|] (each fine bin's count split by
+ * overlap), the fixed resolution TensorRT's search assumes.
+ */
+export function rebinAbs(h: Histogram, bins: number): { counts: Float64Array; width: number } {
+  const abs = foldAbs(h);
+  const w = binWidth(h);
+  const top = Math.max(Math.abs(h.min), Math.abs(h.max));
+  const width = top / bins || 1;
+  const counts = new Float64Array(bins);
+  for (let j = 0; j < abs.length; j++) {
+    const c = abs[j];
+    if (c === 0) continue;
+    const a = j * w;
+    const b = Math.min((j + 1) * w, top);
+    if (b <= a) {
+      counts[bins - 1] += c;
+      continue;
+    }
+    let k = Math.min(bins - 1, Math.floor(a / width));
+    let lo = a;
+    while (lo < b && k < bins) {
+      const hi = Math.min(b, (k + 1) * width);
+      counts[k] += (c * (hi - lo)) / (b - a);
+      lo = hi;
+      k++;
+    }
+  }
+  return { counts, width };
+}
+
+export const ENTROPY_BINS = 2048;
+
+function entropyRange(h: Histogram, scheme: RangeScheme): TensorRange {
+  const oneSided = h.min >= 0;
+  const levels = Math.max(2, Math.round((scheme.range.qmax - scheme.range.qmin + 1) / (oneSided && !scheme.symmetric ? 1 : 2)));
+  const { counts, width } = rebinAbs(h, ENTROPY_BINS);
+  const t = Math.min(entropyThreshold(counts, width, levels), Math.max(Math.abs(h.min), Math.abs(h.max)));
+  return oneSided ? { min: Math.max(0, h.min), max: t } : { min: Math.max(h.min, -t), max: Math.min(h.max, t) };
+}
+
+/** Expected squared quantize–dequantize error of the histogram's data under a range, per value. */
+export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: RangeScheme): number {
+  const p = computeScaleZeroPoint(r.min, r.max, scheme.range, scheme.symmetric);
+  const w = binWidth(h);
+  let err = 0;
+  for (let i = 0; i < h.counts.length; i++) {
+    const c = h.counts[i];
+    if (c === 0) continue;
+    const x = Math.min(h.max, Math.max(h.min, binEdge(h, i) + w / 2));
+    const d = x - dequantizeValue(quantizeValue(x, p, scheme.range), p);
+    err += c * d * d;
+  }
+  return err / h.total;
+}
+
+/** Shrinks the range toward 0 by factors α ∈ (0, 1] and keeps the one with the least expected error. */
+function mseRange(h: Histogram, scheme: RangeScheme, o: CalibratorOptions): TensorRange {
+  const full = { min: Math.min(0, h.min), max: Math.max(0, h.max) };
+  let best = full;
+  let bestErr = expectedSquaredError(h, full, scheme);
+  for (let k = 1; k < o.mseCandidates; k++) {
+    const a = 1 - k / o.mseCandidates;
+    const r = { min: full.min * a, max: full.max * a };
+    const e = expectedSquaredError(h, r, scheme);
+    if (e < bestErr) {
+      bestErr = e;
+      best = r;
+    }
+  }
+  return best;
+}
+
+/** The range a calibrator picks for one tensor from its collected histogram; no model run needed. */
+export function calibrateRange(id: CalibratorId, h: Histogram, scheme: RangeScheme, o: CalibratorOptions = CALIBRATOR_DEFAULTS): TensorRange {
+  if (h.total === 0) return { min: 0, max: 0 };
+  switch (id) {
+    case 'minmax':
+      return { min: h.min, max: h.max };
+    case 'percentile':
+      return percentileRange(h, o);
+    case 'entropy':
+      return entropyRange(h, scheme);
+    case 'mse':
+      return mseRange(h, scheme, o);
+  }
+}

@@ -1,0 +1,42 @@
+import type { TensorRange } from '../quant/qdq';
+import type { CalibratorId, CalibratorOptions, RangeScheme } from './calibrators';
+import { CALIBRATOR_DEFAULTS, calibrateRange } from './calibrators';
+import type { Histogram } from './histogram';
+import { addValues, emptyHistogram, mergeHistograms } from './histogram';
+
+/**
+ * Everything calibration keeps of the activations: per float tensor an exact min/max and a mergeable
+ * histogram, from which every calibrator derives its range without running the model again.
+ */
+export class ActivationStats {
+  readonly histograms = new Map<string, Histogram>();
+  readonly nonFloat = new Set<string>();
+  /** number of samples (images) seen */
+  samples = 0;
+
+  observe(name: string, data: ArrayLike<number> | BigInt64Array): void {
+    if (!(data instanceof Float32Array)) {
+      this.nonFloat.add(name);
+      return;
+    }
+    this.histograms.set(name, addValues(this.histograms.get(name) ?? emptyHistogram(), data));
+  }
+
+  merge(other: ActivationStats): void {
+    for (const [name, h] of other.histograms) {
+      const mine = this.histograms.get(name);
+      this.histograms.set(name, mine ? mergeHistograms(mine, h) : h);
+    }
+    for (const n of other.nonFloat) this.nonFloat.add(n);
+    this.samples += other.samples;
+  }
+
+  /** Exact observed range of each tensor (what MinMax calibration uses). */
+  get ranges(): Map<string, TensorRange> {
+    return new Map([...this.histograms].map(([k, h]) => [k, { min: h.min, max: h.max }]));
+  }
+
+  rangesFor(calibrator: CalibratorId, scheme: RangeScheme, options: CalibratorOptions = CALIBRATOR_DEFAULTS): Map<string, TensorRange> {
+    return new Map([...this.histograms].map(([k, h]) => [k, calibrateRange(calibrator, h, scheme, options)]));
+  }
+}
