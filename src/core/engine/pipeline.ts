@@ -77,6 +77,8 @@ export interface Variant {
   layers: LayerRow[];
   /** FP32 tensor → the int8 model's dequantized tensor that stands for it */
   compare: Map<string, string>;
+  /** the FP32 model this variant quantizes (after equalisation or bias correction, if any) */
+  reference: ModelProto;
 }
 
 /** Activation ranges of a configuration: its calibrator applied to the collected statistics. */
@@ -108,7 +110,7 @@ export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStat
     const depthwise = group > 1 && w !== undefined && Number(w.dims[1]) === 1;
     layers.push({ tensor: t.name, node: node.name || t.name, op: node.opType, fused: fusedBy.get(node.name), ...(depthwise ? { depthwise } : {}) });
   }
-  return { id, config, qdq, bytes: serializeModel(qdq.model), layers, compare };
+  return { id, config, qdq, bytes: serializeModel(qdq.model), layers, compare, reference: fp32 };
 }
 
 // ***** evaluation *****
@@ -167,8 +169,15 @@ export async function evaluate(
   const index = new GraphIndex(graph);
   const inputName = index.graphInputs.values().next().value as string;
   const outputName = graph.output[0].name;
-  const compared = new Set(variants.flatMap((v) => [...v.compare.keys()]));
-  const fp32Session = await createSession(serializeModel(withExtraOutputs(fp32, compared)));
+  // Layer errors compare each variant with its own FP32 reference (an equalised model has other
+  // intermediate tensors, the same outputs); predictions come from the model as loaded.
+  const references = new Map<ModelProto, { names: Set<string>; session?: RtSession }>([[fp32, { names: new Set() }]]);
+  for (const v of variants) {
+    const r = references.get(v.reference) ?? { names: new Set<string>() };
+    for (const k of v.compare.keys()) r.names.add(k);
+    references.set(v.reference, r);
+  }
+  for (const [model, r] of references) r.session = await createSession(serializeModel(withExtraOutputs(model, [outputName, ...r.names])));
   const runs: VariantRun[] = [];
   const fp32Tally = new ClassificationTally();
   const fp32Predictions: number[] = [];
@@ -186,13 +195,16 @@ export async function evaluate(
       });
     }
     let done = 0;
-    const fp32Fetch = [outputName, ...compared].filter((n, i, a) => a.indexOf(n) === i);
     for await (const s of samples) {
       throwIfAborted(signal);
       const withLayers = done < sqnrSamples;
       const feeds = { [inputName]: s.tensor };
-      const ref = await fp32Session.run(feeds, withLayers ? fp32Fetch : [outputName]);
-      const refOut = ref[outputName].data as Float32Array;
+      const refs = new Map<ModelProto, Record<string, RtTensor>>();
+      for (const [model, r] of references) {
+        if (model !== fp32 && !withLayers) continue;
+        refs.set(model, await r.session!.run(feeds, withLayers ? [outputName, ...r.names] : [outputName]));
+      }
+      const refOut = refs.get(fp32)![outputName].data as Float32Array;
       const refTop = fp32Tally.add(refOut, s.label);
       fp32Predictions.push(refTop);
       for (const r of runs) {
@@ -202,8 +214,8 @@ export async function evaluate(
         if (top === refTop) r.agree++;
         r.output.add(refOut, out);
         if (withLayers) {
-          const fetch = [...r.variant.compare.values()];
-          const got = await r.instrumented.run(feeds, fetch);
+          const ref = refs.get(r.variant.reference)!;
+          const got = await r.instrumented.run(feeds, [...r.variant.compare.values()]);
           for (const [t, q] of r.variant.compare) r.errors.get(t)!.add(ref[t].data as Float32Array, got[q].data as Float32Array);
         }
       }
@@ -224,7 +236,7 @@ export async function evaluate(
       })),
     };
   } finally {
-    await fp32Session.release();
+    for (const r of references.values()) await r.session?.release();
     for (const r of runs) {
       await r.plain.release();
       await r.instrumented.release();

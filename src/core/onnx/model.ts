@@ -91,6 +91,9 @@ export function attrString(node: NodeProto, name: string): string | undefined {
 export function makeAttrInt(name: string, value: number): AttributeProto {
   return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(value) });
 }
+export function makeAttrInts(name: string, values: number[]): AttributeProto {
+  return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: values.map(BigInt) });
+}
 export function makeAttrFloat(name: string, value: number): AttributeProto {
   return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: value });
 }

@@ -7,7 +7,8 @@ import { buildVariant, collectStatistics, evaluate } from '../engine/pipeline';
 import { mulberry32 } from '../data/split';
 import { OCR_MODELS } from '../../../test/shared-data';
 import { createNodeSession, nodeSessionFactory } from '../../node/ort-node';
-import { attrInt, DataType, parseModel } from '../onnx/model';
+import { withExtraOutputs } from '../engine/instrument';
+import { attrInt, DataType, parseModel, serializeModel } from '../onnx/model';
 import { normalizeModel } from '../onnx/normalize';
 import { fixInputDims } from '../onnx/passes/fix-input-dims';
 import { defaultQuantConfig } from './config';
@@ -81,6 +82,29 @@ describe('QDQ model of the PP-OCR classifier', async () => {
     expect(v.layers[0].sqnrDb).toBeGreaterThan(20); // unrelated noise would be ~0 dB
     const mean = v.layers.reduce((a, l) => a + Math.min(l.sqnrDb, 60), 0) / v.layers.length;
     expect(mean).toBeGreaterThan(10);
+  });
+
+  it('4-bit weights use levels −7..7 and 4-bit activations are clamped to 16 levels before QuantizeLinear', async () => {
+    const v = buildVariant('w4a4', model, stats, { ...defaultQuantConfig, weightBits: 4, activationBits: 4 });
+    for (const t of v.qdq.model.graph!.initializer) {
+      if (!t.name.endsWith('.w_0_quantized') && !(t.dataType === DataType.INT8 && t.dims.length === 4)) continue;
+      const q = Int8Array.from(t.rawData, (b) => (b << 24) >> 24);
+      expect(Math.max(...q)).toBeLessThanOrEqual(7);
+      expect(Math.min(...q)).toBeGreaterThanOrEqual(-7);
+    }
+    const clips = v.qdq.model.graph!.node.filter((n) => n.opType === 'Clip' && n.name.endsWith('_Clip'));
+    expect(clips.length).toBe(v.qdq.tensors.filter((t) => t.kind === 'activation').length);
+    const meta = JSON.parse(v.qdq.model.metadataProps.find((p) => p.key === 'quantscope')!.value);
+    expect(meta.simulated).toMatch(/simulated/);
+    // The dequantized activations take at most 16 distinct values.
+    const first = [...v.compare.values()][0];
+    const session = await nodeSessionFactory({ fused: false })(serializeModel(withExtraOutputs(v.qdq.model, [first])));
+    for await (const t of images(1, 4)) {
+      const got = (await session.run({ x: t }, [first]))[first].data as Float32Array;
+      expect(new Set(got).size).toBeLessThanOrEqual(16);
+      expect(new Set(got).size).toBeGreaterThan(2);
+    }
+    await session.release();
   });
 
   it('keeps a node in FP32 when asked', () => {

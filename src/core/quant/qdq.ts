@@ -1,4 +1,7 @@
+import { create } from '@bufbuild/protobuf';
+
 import { GraphIndex, topologicalSort } from '../onnx/graph-index';
+import { StringStringEntryProtoSchema } from '../onnx/proto/onnx_pb';
 import {
   DataType,
   makeAttrInt,
@@ -89,9 +92,20 @@ export function buildQdqModel(
   const uncalibrated = new Set<string>();
 
   const aRange = qRange(config.activationType, config.activationSymmetric, config.activationBits);
+  const narrowActivations = config.activationBits < 8;
   const wRange = qRange('int8', config.weightSymmetric, config.weightBits);
   const wStorage = qRange('int8', false);
-  const isQuantized = (n: NodeProto) => !n.domain && QDQ_OPS[n.opType] !== undefined && !excluded.has(n.name);
+  /** Relu → Min(per-channel cap) after a quantized op: ReLU6 kept exact by equalisation, left in float */
+  const passThrough = new Set<NodeProto>();
+  const isQuantized = (n: NodeProto) => !n.domain && QDQ_OPS[n.opType] !== undefined && !excluded.has(n.name) && !passThrough.has(n);
+  {
+    const index = new GraphIndex(graph);
+    for (const relu of graph.node) {
+      if (relu.opType !== 'Relu') continue;
+      const next = index.consumersOf(relu.output[0]);
+      if (next.length === 1 && next[0].opType === 'Min' && index.initializers.has(next[0].input[1])) passThrough.add(relu);
+    }
+  }
   const activationParams = (r: TensorRange) => computeScaleZeroPoint(r.min, r.max, aRange, config.activationSymmetric);
 
   // ***** 1. drop Relu/Clip whose clamp the output QuantizeLinear reproduces exactly *****
@@ -157,7 +171,9 @@ export function buildQdqModel(
     const rule = QDQ_OPS[n.opType];
     const idx = rule.activations[0] === -1 ? n.input.map((_, i) => i) : rule.activations;
     for (const i of idx) if (i < n.input.length) want(n.input[i]);
-    want(n.output[0]);
+    // An output is quantized where a quantized op reads it or it leaves the graph.
+    const out = n.output[0];
+    if (index.graphOutputs.has(out) || index.consumersOf(out).some(isQuantized)) want(out);
   }
   const rangeMemo = new Map<string, TensorRange | undefined>();
   const rangeOf = (t: string): TensorRange | undefined => {
@@ -212,6 +228,17 @@ export function buildQdqModel(
     }
     carried.set(dqOut, t);
     const qOut = unique(`${t}${Q_SUFFIX}`);
+    if (narrowActivations) {
+      // Fewer bits than the storage type: clamp to the b-bit levels first, so QuantizeLinear's int8/uint8
+      // output only takes 2^b values (simulated low-bit activations).
+      const lo = unique(`${t}_clip_min`);
+      const hi = unique(`${t}_clip_max`);
+      newInits.push(makeTensor(lo, [], Float32Array.of(Math.fround(p.scale * (aRange.qmin - p.zeroPoint)))));
+      newInits.push(makeTensor(hi, [], Float32Array.of(Math.fround(p.scale * (aRange.qmax - p.zeroPoint)))));
+      const clipped = unique(`${t}_clipped`);
+      newNodes.push(makeNode('Clip', [qIn, lo, hi], [clipped], unique(`${t}_Clip`)));
+      qIn = clipped;
+    }
     newNodes.push(makeNode('QuantizeLinear', [qIn, scale, zp], [qOut], unique(`${t}_QuantizeLinear`)));
     newNodes.push(makeNode('DequantizeLinear', [qOut, scale, zp], [dqOut], unique(`${t}_DequantizeLinear`)));
   }
@@ -295,5 +322,21 @@ export function buildQdqModel(
   graph.initializer = graph.initializer.filter((t) => stillUsed.has(t.name) || inputs.has(t.name));
   graph.valueInfo = [];
   graph.node = topologicalSort(graph);
+  model.metadataProps = model.metadataProps.filter((p) => p.key !== 'quantscope');
+  model.metadataProps.push(
+    create(StringStringEntryProtoSchema, {
+      key: 'quantscope',
+      value: JSON.stringify({
+        weights: `int${config.weightBits} ${config.weightSymmetric ? 'symmetric' : 'asymmetric'} ${config.weightGranularity}`,
+        activations: `${config.activationType} ${config.activationSymmetric ? 'symmetric' : 'asymmetric'}, ${config.activationBits} bits`,
+        calibrator: config.calibrator,
+        simulated:
+          config.weightBits < 8 || config.activationBits < 8
+            ? 'Bit widths below 8 are simulated: values are stored in int8/uint8 with their levels restricted to the narrower range.'
+            : undefined,
+        excluded: config.excludeNodes.length ? config.excludeNodes : undefined,
+      }),
+    }),
+  );
   return { model, tensors, fused, uncalibrated: [...uncalibrated] };
 }

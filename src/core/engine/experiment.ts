@@ -1,0 +1,77 @@
+import { ActivationStats } from '../calib/stats';
+import { cloneModel } from '../onnx/model';
+import type { ModelProto } from '../onnx/model';
+import { crossLayerEqualization } from '../onnx/passes/cross-layer-equalization';
+import type { EqualizedPair } from '../onnx/passes/cross-layer-equalization';
+import { biasCorrection } from '../quant/bias-correction';
+import type { BiasShift } from '../quant/bias-correction';
+import type { QuantConfig } from '../quant/config';
+import { buildVariant, collectStatistics } from './pipeline';
+import type { Variant } from './pipeline';
+import type { Cancel, RtTensor, SessionFactory } from './runtime';
+
+export interface VariantSpec {
+  id: string;
+  config: QuantConfig;
+  /** cross-layer equalisation before calibration */
+  cle?: boolean;
+  /** empirical bias correction on the calibration images */
+  biasCorrection?: boolean;
+}
+
+export interface PreparedVariants {
+  variants: Variant[];
+  /** statistics of the model as loaded (and of the equalised one, when asked for) */
+  stats: ActivationStats;
+  equalizedStats?: ActivationStats;
+  equalized?: { model: ModelProto; pairs: EqualizedPair[] };
+  biasShifts: Record<string, BiasShift[]>;
+}
+
+export type PhaseProgress = (phase: 'calibrate' | 'equalize' | 'bias-correction' | 'quantize', done: number, total: number) => void;
+
+/**
+ * Calibrate once per distinct FP32 model (as loaded, and equalised if any variant asks for CLE) and build
+ * every requested variant from those statistics; bias correction re-runs the calibration images through the
+ * variant's int8 model.
+ */
+export async function prepareVariants(
+  createSession: SessionFactory,
+  fp32: ModelProto,
+  specs: VariantSpec[],
+  calibration: () => AsyncIterable<RtTensor>,
+  calibCount: number,
+  { onProgress = () => {}, signal }: { onProgress?: PhaseProgress; signal?: Cancel } = {},
+): Promise<PreparedVariants> {
+  const progress = (phase: Parameters<PhaseProgress>[0]) => (d: number, t: number) => onProgress(phase, d, t);
+  const needPlain = specs.some((s) => !s.cle) || specs.length === 0;
+  const needCle = specs.some((s) => s.cle);
+  const stats = needPlain ? await collectStatistics(createSession, fp32, calibration(), calibCount, progress('calibrate'), signal) : new ActivationStats();
+  let equalized: PreparedVariants['equalized'];
+  let equalizedStats: ActivationStats | undefined;
+  if (needCle) {
+    const model = cloneModel(fp32);
+    onProgress('equalize', 0, 1);
+    const pairs = crossLayerEqualization(model.graph!);
+    onProgress('equalize', 1, 1);
+    equalized = { model, pairs };
+    equalizedStats = await collectStatistics(createSession, model, calibration(), calibCount, progress('calibrate'), signal);
+  }
+  const variants: Variant[] = [];
+  const biasShifts: Record<string, BiasShift[]> = {};
+  for (const [i, spec] of specs.entries()) {
+    const base = spec.cle ? equalized!.model : fp32;
+    const baseStats = spec.cle ? equalizedStats! : stats;
+    let model = base;
+    if (spec.biasCorrection) {
+      const bc = await biasCorrection(createSession, base, spec.config, calibration(), { onProgress: progress('bias-correction'), signal, total: calibCount });
+      model = bc.model;
+      biasShifts[spec.id] = bc.shifts;
+    }
+    const v = buildVariant(spec.id, model, baseStats, spec.config);
+    // Layer errors are measured against the FP32 model the variant was quantized from, before bias correction.
+    variants.push({ ...v, reference: base });
+    onProgress('quantize', i + 1, specs.length);
+  }
+  return { variants, stats, equalizedStats, equalized, biasShifts };
+}
