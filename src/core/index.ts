@@ -20,3 +20,7 @@ export { mulberry32, splitIndices } from './data/split';
 export type { LayerReportRow, RunReport } from './report';
 export { buildRunReport } from './report';
 export type { ModelInfo, ImageInfo, ProgressEvent, VariantRequest, RunRequest } from './protocol';
+export { prepareVariants } from './engine/experiment';
+export type { VariantSpec, PreparedVariants } from './engine/experiment';
+export { CALIBRATORS, CALIBRATOR_DEFAULTS } from './calib/calibrators';
+export type { CalibratorId, CalibratorOptions } from './calib/calibrators';

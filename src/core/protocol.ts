@@ -32,7 +32,7 @@ export interface ImageInfo {
 }
 
 export interface ProgressEvent {
-  phase: 'decode' | 'calibrate' | 'quantize' | 'evaluate';
+  phase: 'decode' | 'calibrate' | 'equalize' | 'bias-correction' | 'quantize' | 'evaluate';
   done: number;
   total: number;
   /** ms since the phase began */
@@ -43,6 +43,8 @@ export interface VariantRequest {
   id: string;
   label: string;
   config: QuantConfig;
+  cle?: boolean;
+  biasCorrection?: boolean;
 }
 
 export interface RunRequest {

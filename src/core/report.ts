@@ -17,6 +17,8 @@ export interface LayerReportRow {
 export interface VariantReport {
   id: string;
   config: QuantConfig;
+  cle: boolean;
+  biasCorrection: boolean;
   sizeBytes: number;
   top1: number | null;
   top5: number | null;
@@ -36,9 +38,17 @@ export interface RunReport {
   fp32: { top1: number | null; top5: number | null; sizeBytes: number; predictions: number[] };
   variants: VariantReport[];
   layers: LayerReportRow[];
+  /** layer pairs equalised, when a variant asked for CLE */
+  equalizedPairs: number;
 }
 
-export function buildRunReport(fp32SizeBytes: number, calibrationSamples: number, variants: Variant[], ev: Evaluation): RunReport {
+export function buildRunReport(
+  fp32SizeBytes: number,
+  calibrationSamples: number,
+  variants: Variant[],
+  ev: Evaluation,
+  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number } = {},
+): RunReport {
   const rows = new Map<string, LayerReportRow>();
   for (const v of variants) {
     for (const l of v.layers) {
@@ -58,6 +68,8 @@ export function buildRunReport(fp32SizeBytes: number, calibrationSamples: number
       return {
         id: v.id,
         config: v.config,
+        cle: extra.cle?.[v.id] ?? false,
+        biasCorrection: extra.biasCorrection?.[v.id] ?? false,
         sizeBytes: v.bytes.length,
         top1: e.top1,
         top5: e.top5,
@@ -71,5 +83,6 @@ export function buildRunReport(fp32SizeBytes: number, calibrationSamples: number
       };
     }),
     layers: [...rows.values()],
+    equalizedPairs: extra.equalizedPairs ?? 0,
   };
 }

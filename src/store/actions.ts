@@ -118,10 +118,19 @@ export async function runQuantization(): Promise<void> {
     calibIds,
     evalIds,
     sqnrSamples: s.sqnrSamples,
-    variants: [
-      { id: 'per-tensor', label: 'Per-tensor weights', config: { ...defaultQuantConfig, weightGranularity: 'per-tensor' } },
-      { id: 'per-channel', label: 'Per-channel weights', config: { ...defaultQuantConfig, weightGranularity: 'per-channel' } },
-    ],
+    variants: (['per-tensor', 'per-channel'] as const).map((g) => ({
+      id: g,
+      label: g === 'per-tensor' ? 'Per-tensor weights' : 'Per-channel weights',
+      config: {
+        ...defaultQuantConfig,
+        weightGranularity: g,
+        calibrator: s.calibrator,
+        weightBits: s.weightBits,
+        activationBits: s.activationBits,
+      },
+      cle: s.cle,
+      biasCorrection: s.biasCorrection,
+    })),
   };
   set({ runStatus: 'running', runError: null, progress: null });
   try {
@@ -152,7 +161,9 @@ export async function exportVariant(id: string): Promise<void> {
   }
 }
 
-export function setField<K extends 'presetId' | 'inputWidth' | 'inputHeight' | 'calibCount' | 'evalCount' | 'seed' | 'sqnrSamples'>(
+export function setField<
+  K extends 'presetId' | 'inputWidth' | 'inputHeight' | 'calibCount' | 'evalCount' | 'seed' | 'sqnrSamples' | 'calibrator' | 'weightBits' | 'activationBits' | 'cle' | 'biasCorrection',
+>(
   key: K,
   value: ReturnType<typeof get>[K],
 ): void {

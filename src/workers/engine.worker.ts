@@ -2,9 +2,7 @@ import * as Comlink from 'comlink';
 
 import {
   buildRunReport,
-  buildVariant,
   CancelledError,
-  collectStatistics,
   evaluate,
   fixInputDims,
   imagenetClassFromPath,
@@ -12,6 +10,7 @@ import {
   inputGeometry,
   normalizeModel,
   parseModel,
+  prepareVariants,
   rgbToTensor,
   serializeModel,
   summarizeModel,
@@ -201,14 +200,18 @@ const api = {
     const calibTensors = async function* () {
       for await (const s of tensors(calibIds, p, dims)) yield s.tensor;
     };
-    const stats = await collectStatistics(createWebSession, model, calibTensors(), calibIds.length, progressReporter('calibrate', onProgress), cancel);
-    checkCancelled();
-    const q = progressReporter('quantize', onProgress);
-    const variants = req.variants.map((v, i) => {
-      const built = buildVariant(v.id, model, stats, v.config);
-      q(i + 1, req.variants.length);
-      return built;
+    const reporters = {
+      calibrate: progressReporter('calibrate', onProgress),
+      equalize: progressReporter('equalize', onProgress),
+      'bias-correction': progressReporter('bias-correction', onProgress),
+      quantize: progressReporter('quantize', onProgress),
+    };
+    const prepared = await prepareVariants(createWebSession, model, req.variants, calibTensors, calibIds.length, {
+      onProgress: (phase, done, total) => reporters[phase](done, total),
+      signal: cancel,
     });
+    checkCancelled();
+    const variants = prepared.variants;
     const ev = await evaluate(createWebSession, model, variants, tensors(evalIds, p, dims), evalIds.length, {
       sqnrSamples: req.sqnrSamples,
       onProgress: progressReporter('evaluate', onProgress),
@@ -216,7 +219,11 @@ const api = {
     });
     state.variants = variants;
     state.runModel = model;
-    return buildRunReport(serializeModel(model).length, stats.samples, variants, ev);
+    return buildRunReport(serializeModel(model).length, calibIds.length, variants, ev, {
+      cle: Object.fromEntries(req.variants.map((v) => [v.id, !!v.cle])),
+      biasCorrection: Object.fromEntries(req.variants.map((v) => [v.id, !!v.biasCorrection])),
+      equalizedPairs: prepared.equalized?.pairs.length ?? 0,
+    });
   },
 
   exportModel(id: string): Uint8Array {

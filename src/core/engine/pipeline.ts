@@ -87,11 +87,13 @@ export function activationRanges(stats: ActivationStats, config: QuantConfig) {
   return stats.rangesFor(config.calibrator, { range, symmetric: config.activationSymmetric }, config.calibratorOptions);
 }
 
+const ACTIVATION_OPS = new Set(['Relu', 'Clip', 'Min']);
+
 export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStats, config: QuantConfig): Variant {
   const qdq = buildQdqModel(cloneModel(fp32), activationRanges(stats, config), config, stats.nonFloat);
   const index = new GraphIndex(qdq.model.graph!);
   const fp32Index = new GraphIndex(fp32.graph!);
-  const fusedBy = new Map(qdq.fused.map((f) => [f.producer, f.activationOp]));
+  const quantizedActivations = new Set(qdq.tensors.filter((t) => t.kind === 'activation').map((t) => t.name));
   const layers: LayerRow[] = [];
   const compare = new Map<string, string>();
   for (const t of qdq.tensors) {
@@ -100,15 +102,27 @@ export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStat
     const dq = index.graphOutputs.has(t.name) ? t.name : `${t.name}_DequantizeLinear_Output`;
     if (!index.producer.has(dq)) continue;
     compare.set(t.name, dq);
-    const producer = fp32Index.producer.get(t.name);
-    // A fused Relu/Clip: the row belongs to the node before it.
-    const fusedInto = producer && qdq.fused.find((f) => f.activation === producer.name);
-    const node = fusedInto ? fp32.graph!.node.find((n) => n.name === fusedInto.producer)! : producer;
+    // The row belongs to the layer before any activation that runs without its own QuantizeLinear
+    // (a Relu/Clip fused away, or Relu + Min kept for an equalised ReLU6).
+    let node = fp32Index.producer.get(t.name);
+    const chain: string[] = [];
+    while (node && ACTIVATION_OPS.has(node.opType) && !quantizedActivations.has(node.input[0])) {
+      const before = fp32Index.producer.get(node.input[0]);
+      if (!before) break;
+      chain.unshift(node.opType === 'Min' ? 'Min (per-channel cap)' : node.opType);
+      node = before;
+    }
     if (!node) continue;
     const group = attrInt(node, 'group', 1);
     const w = node.opType === 'Conv' ? fp32Index.initializers.get(node.input[1]) : undefined;
     const depthwise = group > 1 && w !== undefined && Number(w.dims[1]) === 1;
-    layers.push({ tensor: t.name, node: node.name || t.name, op: node.opType, fused: fusedBy.get(node.name), ...(depthwise ? { depthwise } : {}) });
+    layers.push({
+      tensor: t.name,
+      node: node.name || t.name,
+      op: node.opType,
+      ...(chain.length ? { fused: chain.join(' + ') } : {}),
+      ...(depthwise ? { depthwise } : {}),
+    });
   }
   return { id, config, qdq, bytes: serializeModel(qdq.model), layers, compare, reference: fp32 };
 }

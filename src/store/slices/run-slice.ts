@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 
-import type { ProgressEvent, RunReport } from '../../core';
+import type { CalibratorId, ProgressEvent, RunReport } from '../../core';
 import type { AppState } from '../store';
 
 export interface RunSlice {
@@ -9,6 +9,11 @@ export interface RunSlice {
   report: RunReport | null;
   runError: string | null;
   sqnrSamples: number;
+  calibrator: CalibratorId;
+  weightBits: number;
+  activationBits: number;
+  cle: boolean;
+  biasCorrection: boolean;
 }
 
 export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = () => ({
@@ -17,4 +22,9 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = () => ({
   report: null,
   runError: null,
   sqnrSamples: 64,
+  calibrator: 'minmax',
+  weightBits: 8,
+  activationBits: 8,
+  cle: false,
+  biasCorrection: false,
 });

@@ -1,3 +1,5 @@
+import { CALIBRATORS } from '../../core';
+import type { RunReport } from '../../core';
 import { exportVariant } from '../../store/actions';
 import { appStore, useApp } from '../../store/store';
 import type { LayerSortKey } from '../../store/slices/view-slice';
@@ -5,7 +7,17 @@ import { bytes, db, pct } from '../format';
 import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
 import { diagnose } from './diagnose';
 
-const VARIANT_LABEL: Record<string, string> = { 'per-tensor': 'Int8, per-tensor weights', 'per-channel': 'Int8, per-channel weights' };
+function schemeText(report: RunReport): string {
+  const v = report.variants[0];
+  if (!v) return '';
+  const c = v.config;
+  const parts = [`${CALIBRATORS.find((x) => x.id === c.calibrator)?.label ?? c.calibrator} calibration`, `W${c.weightBits}A${c.activationBits}`];
+  if (v.cle) parts.push(`cross-layer equalisation (${report.equalizedPairs} layer pairs)`);
+  if (v.biasCorrection) parts.push('bias correction');
+  return parts.join(' · ');
+}
+
+const VARIANT_LABEL: Record<string, string> = { 'per-tensor': 'Quantized, per-tensor weights', 'per-channel': 'Quantized, per-channel weights' };
 
 export function Results() {
   const report = useApp((s) => s.report);
@@ -21,9 +33,9 @@ export function Results() {
 
   return (
     <div className="results-body" data-testid="results">
-      <p className="muted">
+      <p className="muted" data-testid="run-summary">
         Calibrated on {report.calibrationSamples} images, evaluated on {report.evaluationSamples}
-        {model ? ` · ${model.fileName}` : ''}
+        {model ? ` · ${model.fileName}` : ''} · {schemeText(report)}
       </p>
       <div className="cards">
         <article className="metric-card">

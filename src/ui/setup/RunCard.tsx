@@ -1,8 +1,19 @@
+import { CALIBRATORS } from '../../core';
+import type { CalibratorId, ProgressEvent } from '../../core';
 import { cancelRun, runQuantization, setField } from '../../store/actions';
 import { useApp } from '../../store/store';
 import { duration } from '../format';
 
-const PHASES = { decode: 'Reading images', calibrate: 'Calibrating (FP32, all activations)', quantize: 'Building int8 models', evaluate: 'Evaluating FP32 and int8' };
+const PHASES: Record<ProgressEvent['phase'], string> = {
+  decode: 'Reading images',
+  calibrate: 'Calibrating (FP32, all activations)',
+  equalize: 'Equalising layer pairs',
+  'bias-correction': 'Measuring bias shifts',
+  quantize: 'Building int8 models',
+  evaluate: 'Evaluating FP32 and int8',
+};
+
+const BITS = [8, 7, 6, 5, 4, 3, 2];
 
 export function RunCard() {
   const s = useApp((x) => x);
@@ -34,7 +45,49 @@ export function RunCard() {
           <input type="number" min={1} value={s.sqnrSamples} onChange={(e) => setField('sqnrSamples', Math.max(1, Number(e.target.value)))} />
         </label>
       </div>
-      <p className="muted small">Int8: uint8 asymmetric activations (MinMax), int8 symmetric weights, int32 bias, QDQ format as ONNX Runtime's quantize_static; per-tensor and per-channel weights side by side.</p>
+      <fieldset className="scheme">
+        <legend>Scheme</legend>
+        <div className="row">
+          <label className="field">
+            <span>Calibrator</span>
+            <select value={s.calibrator} onChange={(e) => setField('calibrator', e.target.value as CalibratorId)} data-testid="calibrator-select">
+              {CALIBRATORS.map((c) => (
+                <option key={c.id} value={c.id} title={c.description}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field narrow">
+            <span>Weight bits</span>
+            <select value={s.weightBits} onChange={(e) => setField('weightBits', Number(e.target.value))} data-testid="weight-bits">
+              {BITS.map((b) => (
+                <option key={b}>{b}</option>
+              ))}
+            </select>
+          </label>
+          <label className="field narrow">
+            <span>Activation bits</span>
+            <select value={s.activationBits} onChange={(e) => setField('activationBits', Number(e.target.value))} data-testid="activation-bits">
+              {BITS.map((b) => (
+                <option key={b}>{b}</option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={s.cle} onChange={(e) => setField('cle', e.target.checked)} data-testid="cle-toggle" />
+          Cross-layer equalisation <span className="muted small">(rescales Conv→ReLU→Conv pairs; FP32 stays exact)</span>
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={s.biasCorrection} onChange={(e) => setField('biasCorrection', e.target.checked)} data-testid="bc-toggle" />
+          Bias correction <span className="muted small">(removes the mean output shift weight rounding causes)</span>
+        </label>
+        {(s.weightBits < 8 || s.activationBits < 8) && (
+          <p className="muted small">Below 8 bits the int8 model is simulated: values keep int8/uint8 storage with their levels restricted to the narrower range (the export says so).</p>
+        )}
+      </fieldset>
+      <p className="muted small">QDQ format as ONNX Runtime's quantize_static: uint8 asymmetric activations, int8 symmetric weights, int32 bias; per-tensor and per-channel weights side by side.</p>
       <div className="row">
         <button type="button" className="primary" disabled={!s.model || !usable || running} onClick={() => void runQuantization()} data-testid="run-button">
           Quantize and evaluate
