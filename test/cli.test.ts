@@ -1,34 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import * as ort from 'onnxruntime-node';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 
 import { main } from '../src/cli/main';
-import { mulberry32 } from '../src/core/data/split';
+import { writeImages } from './images';
 import { HAVE_SHARED, OCR_MODELS, SHARED, SKIP_REASON } from './shared-data';
 
 const CLS = join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
-
-/** Stripes and blobs as PNG files: images sharp decodes like any photo. */
-async function writeImages(dir: string, count: number): Promise<void> {
-  mkdirSync(dir, { recursive: true });
-  const r = mulberry32(5);
-  for (let i = 0; i < count; i++) {
-    const w = 160 + Math.floor(r() * 80);
-    const h = 40 + Math.floor(r() * 20);
-    const px = Buffer.alloc(w * h * 3);
-    const f = 2 + r() * 10;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const v = 128 + 100 * Math.sin((x / w) * f * Math.PI) * Math.cos((y / h) * 3);
-      px.set([v, 255 - v, (v * 3) % 255], (y * w + x) * 3);
-    }
-    await sharp(px, { raw: { width: w, height: h, channels: 3 } }).png().toFile(join(dir, `img_${i}.png`));
-  }
-  writeFileSync(join(dir, 'notes.txt'), 'not an image');
-}
 
 describe('CLI: quantscope quantize', () => {
   it('quantizes the PP-OCR classifier from a folder and writes a model ORT runs and a full report', async () => {

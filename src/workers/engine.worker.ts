@@ -233,6 +233,21 @@ const api = {
     return Comlink.transfer(copy, [copy.buffer]);
   },
 
+  /** Runs any model (e.g. one the CLI wrote) on given inputs and returns its first output for each. */
+  async runModel(model: Uint8Array, inputs: Float32Array[], dims: number[]): Promise<Float32Array[]> {
+    const parsed = parseModel(model);
+    const inputName = summarizeModel(parsed).inputs[0].name;
+    const outName = parsed.graph!.output[0].name;
+    const session = await createWebSession(model);
+    try {
+      const out: Float32Array[] = [];
+      for (const data of inputs) out.push((await session.run({ [inputName]: { data, dims } }, [outName]))[outName].data as Float32Array);
+      return out;
+    } finally {
+      await session.release();
+    }
+  },
+
   /** Inputs and the variant's outputs for some images, so tests can check another runtime gives the same. */
   async sampleOutputs(id: string, preprocess: Preprocess, ids: number[]): Promise<{ inputs: Float32Array[]; outputs: Float32Array[]; dims: number[] }> {
     const v = state.variants.find((x) => x.id === id);

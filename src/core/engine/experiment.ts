@@ -3,8 +3,8 @@ import { cloneModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import { crossLayerEqualization } from '../onnx/passes/cross-layer-equalization';
 import type { EqualizedPair } from '../onnx/passes/cross-layer-equalization';
-import { biasCorrection } from '../quant/bias-correction';
-import type { BiasShift } from '../quant/bias-correction';
+import { applyBiasCorrection, measureConvInputMeans } from '../quant/bias-correction';
+import type { BiasShift, ConvInputMeans } from '../quant/bias-correction';
 import type { QuantConfig } from '../quant/config';
 import { buildVariant, collectStatistics } from './pipeline';
 import type { Variant } from './pipeline';
@@ -59,12 +59,17 @@ export async function prepareVariants(
   }
   const variants: Variant[] = [];
   const biasShifts: Record<string, BiasShift[]> = {};
+  // E[x] per conv depends on the FP32 model and the data only: measured once per model.
+  const means = new Map<ModelProto, ConvInputMeans>();
   for (const [i, spec] of specs.entries()) {
     const base = spec.cle ? equalized!.model : fp32;
     const baseStats = spec.cle ? equalizedStats! : stats;
     let model = base;
     if (spec.biasCorrection) {
-      const bc = await biasCorrection(createSession, base, spec.config, calibration(), { onProgress: progress('bias-correction'), signal, total: calibCount });
+      if (!means.has(base)) {
+        means.set(base, await measureConvInputMeans(createSession, base, calibration(), { onProgress: progress('bias-correction'), signal, total: calibCount }));
+      }
+      const bc = applyBiasCorrection(base, spec.config, means.get(base)!);
       model = bc.model;
       biasShifts[spec.id] = bc.shifts;
     }

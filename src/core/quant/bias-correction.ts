@@ -73,26 +73,26 @@ export function windowMeans(x: Float32Array, dims: number[], outH: number, outW:
   }
 }
 
+/** Per-conv window means of the FP32 input over the calibration images: what bias correction needs of the data. */
+export interface ConvInputMeans {
+  convs: { g: ConvGeometry; means: Float64Array; n: number }[];
+}
+
 /**
- * Empirical bias correction (Nagel et al. 2019, §4.2). Quantizing weights, W̃ = W + ε, shifts the expected
- * output of a layer by E[W̃x] − E[Wx] = ε·E[x], which does not average out. E[x] is measured over the
- * calibration images in the FP32 model, per input channel and kernel offset (so padding is exact), and the
- * shift is subtracted from the bias. Returns a copy of `fp32` with corrected biases; the activation ranges of
- * the uncorrected model still apply.
+ * Measures E[x] for every 2-D Conv of `fp32`, per input channel and kernel offset, over the calibration
+ * images. It depends on the FP32 model and the data only, so one measurement serves every configuration.
  */
-export async function biasCorrection(
+export async function measureConvInputMeans(
   createSession: SessionFactory,
   fp32: ModelProto,
-  config: QuantConfig,
   samples: AsyncIterable<RtTensor>,
   { onProgress = () => {}, signal, total = 0 }: { onProgress?: Progress; signal?: Cancel; total?: number } = {},
-): Promise<{ model: ModelProto; shifts: BiasShift[] }> {
+): Promise<ConvInputMeans> {
   const index = new GraphIndex(fp32.graph!);
   const inputName = index.graphInputs.values().next().value as string;
-  const excluded = new Set(config.excludeNodes);
-  const convs: { g: ConvGeometry; means: Float64Array; n: number; outDims?: number[] }[] = [];
+  const convs: ConvInputMeans['convs'] = [];
   for (const node of fp32.graph!.node) {
-    if (node.opType !== 'Conv' || node.domain || excluded.has(node.name)) continue;
+    if (node.opType !== 'Conv' || node.domain) continue;
     const w = index.initializers.get(node.input[1]);
     if (!w || w.dataType !== DataType.FLOAT) continue;
     const g = geometry(node, tensorDims(w));
@@ -118,7 +118,18 @@ export async function biasCorrection(
   } finally {
     await session.release();
   }
+  return { convs };
+}
 
+/**
+ * Empirical bias correction (Nagel et al. 2019, §4.2). Quantizing weights, W̃ = W + ε, shifts the expected
+ * output of a layer by E[W̃x] − E[Wx] = ε·E[x], which does not average out. With E[x] measured per input
+ * channel and kernel offset (so padding is exact), the shift is subtracted from the bias. Returns a copy of
+ * `fp32` with corrected biases; the activation ranges of the uncorrected model still apply.
+ */
+export function applyBiasCorrection(fp32: ModelProto, config: QuantConfig, measured: ConvInputMeans): { model: ModelProto; shifts: BiasShift[] } {
+  const excluded = new Set(config.excludeNodes);
+  const convs = measured.convs.filter((c) => !excluded.has(c.g.node.name));
   const model = cloneModel(fp32);
   const graph = model.graph!;
   const mIndex = new GraphIndex(graph);
@@ -162,4 +173,15 @@ export async function biasCorrection(
     shifts.push({ node: conv.name, maxShift: shift.reduce((m, v) => Math.max(m, Math.abs(v)), 0) });
   }
   return { model, shifts };
+}
+
+/** Measure and apply in one go, for a single configuration. */
+export async function biasCorrection(
+  createSession: SessionFactory,
+  fp32: ModelProto,
+  config: QuantConfig,
+  samples: AsyncIterable<RtTensor>,
+  options: { onProgress?: Progress; signal?: Cancel; total?: number } = {},
+): Promise<{ model: ModelProto; shifts: BiasShift[] }> {
+  return applyBiasCorrection(fp32, config, await measureConvInputMeans(createSession, fp32, samples, options));
 }
