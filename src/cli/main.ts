@@ -33,6 +33,7 @@ Quantization
   --calibrator minmax|percentile|entropy|mse   (default minmax)
   --weights per-channel|per-tensor             (default per-channel)
   --w-bits N, --a-bits N                        2..8 (default 8; below 8 is simulated in int8/uint8)
+  --a-symmetric                                 int8 symmetric activations (default uint8 asymmetric)
   --cle                                         cross-layer equalisation
   --bias-correction                             empirical bias correction
   --percentile P                                for --calibrator percentile (default 99.999)
@@ -68,6 +69,7 @@ function parse(argv: string[]) {
       weights: { type: 'string', default: 'per-channel' },
       'w-bits': { type: 'string', default: '8' },
       'a-bits': { type: 'string', default: '8' },
+      'a-symmetric': { type: 'boolean', default: false },
       cle: { type: 'boolean', default: false },
       'bias-correction': { type: 'boolean', default: false },
       percentile: { type: 'string' },
@@ -195,6 +197,7 @@ export async function main(argv: string[]): Promise<number> {
     weightGranularity: v.weights,
     weightBits,
     activationBits,
+    ...(v['a-symmetric'] ? { activationType: 'int8' as const, activationSymmetric: true } : {}),
     calibratorOptions: { ...defaultQuantConfig.calibratorOptions, ...(v.percentile ? { percentile: Number(v.percentile) } : {}) },
   };
   const specs: VariantSpec[] =
@@ -294,8 +297,8 @@ function buildReport(
         id: variant.id,
         config: { ...variant.config, cle: !!spec.cle, bias_correction: !!spec.biasCorrection },
         fp32: common.fp32,
-        int8: { top1: e.top1, top5: e.top5, agreement_top1: e.agreementTop1, output_sqnr_db: e.outputSqnrDb },
-        size_bytes: { fp32: fp32Bytes, int8: variant.bytes.length },
+        int8: { top1: e.top1, top5: e.top5, agreement_top1: e.agreementTop1, output_sqnr_db: e.outputSqnrDb, output_kl: e.outputKl },
+        size_bytes: { fp32: fp32Bytes, int8: variant.bytes.length, packed_at_weight_bits: variant.packedSizeBytes },
         per_layer: variant.layers.map((l) => {
           const err = e.layers.find((x) => x.tensor === l.tensor);
           return { name: l.node, op: l.op, fused: l.fused ?? null, depthwise: !!l.depthwise, tensor: l.tensor, sqnr_db: err?.sqnrDb ?? null, mse: err?.mse ?? null, cosine: err?.cosine ?? null, max_abs_error: err?.maxAbs ?? null };

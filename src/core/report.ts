@@ -20,10 +20,12 @@ export interface VariantReport {
   cle: boolean;
   biasCorrection: boolean;
   sizeBytes: number;
+  packedSizeBytes: number;
   top1: number | null;
   top5: number | null;
   agreementTop1: number;
   outputSqnrDb: number;
+  outputKl: number;
   sqnrSamples: number;
   fused: FusedActivation[];
   tensors: QuantizedTensor[];
@@ -71,10 +73,12 @@ export function buildRunReport(
         cle: extra.cle?.[v.id] ?? false,
         biasCorrection: extra.biasCorrection?.[v.id] ?? false,
         sizeBytes: v.bytes.length,
+        packedSizeBytes: v.packedSizeBytes,
         top1: e.top1,
         top5: e.top5,
         agreementTop1: e.agreementTop1,
         outputSqnrDb: e.outputSqnrDb,
+        outputKl: e.outputKl,
         sqnrSamples: e.sqnrSamples,
         fused: v.qdq.fused,
         tensors: v.qdq.tensors,

@@ -1,5 +1,5 @@
 import { ActivationStats } from '../calib/stats';
-import { ClassificationTally } from '../metrics/classification';
+import { ClassificationTally, klDivergence } from '../metrics/classification';
 import { ErrorAccumulator } from '../metrics/error';
 import { GraphIndex } from '../onnx/graph-index';
 import { attrInt, cloneModel, serializeModel } from '../onnx/model';
@@ -79,6 +79,8 @@ export interface Variant {
   compare: Map<string, string>;
   /** the FP32 model this variant quantizes (after equalisation or bias correction, if any) */
   reference: ModelProto;
+  /** size if the quantized weights were packed at their bit width instead of stored in int8 */
+  packedSizeBytes: number;
 }
 
 /** Activation ranges of a configuration: its calibrator applied to the collected statistics. */
@@ -124,7 +126,11 @@ export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStat
       ...(depthwise ? { depthwise } : {}),
     });
   }
-  return { id, config, qdq, bytes: serializeModel(qdq.model), layers, compare, reference: fp32 };
+  const bytes = serializeModel(qdq.model);
+  let weightBytes = 0;
+  for (const t of qdq.tensors) if (t.kind === 'weight') weightBytes += Number(qdq.model.graph!.initializer.find((i) => i.name === `${t.name}_quantized`)?.rawData.length ?? 0);
+  const packedSizeBytes = Math.round(bytes.length - weightBytes + (weightBytes * config.weightBits) / 8);
+  return { id, config, qdq, bytes, layers, compare, reference: fp32, packedSizeBytes };
 }
 
 // ***** evaluation *****
@@ -146,6 +152,8 @@ export interface VariantEvaluation {
   sqnrSamples: number;
   layers: LayerError[];
   outputSqnrDb: number;
+  /** mean KL divergence (nats) of the int8 output distribution from the FP32 one */
+  outputKl: number;
   predictions: number[];
 }
 
@@ -163,6 +171,7 @@ interface VariantRun {
   agree: number;
   errors: Map<string, ErrorAccumulator>;
   output: ErrorAccumulator;
+  kl: number;
   predictions: number[];
 }
 
@@ -205,6 +214,7 @@ export async function evaluate(
         agree: 0,
         errors: new Map([...v.compare.keys()].map((k) => [k, new ErrorAccumulator()])),
         output: new ErrorAccumulator(),
+        kl: 0,
         predictions: [],
       });
     }
@@ -227,6 +237,7 @@ export async function evaluate(
         r.predictions.push(top);
         if (top === refTop) r.agree++;
         r.output.add(refOut, out);
+        r.kl += klDivergence(refOut, out);
         if (withLayers) {
           const ref = refs.get(r.variant.reference)!;
           const got = await r.instrumented.run(feeds, [...r.variant.compare.values()]);
@@ -245,6 +256,7 @@ export async function evaluate(
         agreementTop1: done ? r.agree / done : 0,
         sqnrSamples: Math.min(done, sqnrSamples),
         outputSqnrDb: r.output.sqnrDb,
+        outputKl: done ? r.kl / done : 0,
         predictions: r.predictions,
         layers: [...r.errors].map(([tensor, e]) => ({ tensor, sqnrDb: e.sqnrDb, mse: e.mse, cosine: e.cosine, maxAbs: e.maxAbs })),
       })),

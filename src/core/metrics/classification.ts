@@ -45,3 +45,33 @@ export class ClassificationTally {
     return this.labelled ? this.top5 / this.labelled : null;
   }
 }
+
+/** Softmax of a score vector, or the vector itself when it already is a distribution (non-negative, sums to 1). */
+export function asDistribution(v: ArrayLike<number>): Float64Array {
+  let sum = 0;
+  let min = Infinity;
+  for (let i = 0; i < v.length; i++) {
+    sum += v[i];
+    if (v[i] < min) min = v[i];
+  }
+  const out = new Float64Array(v.length);
+  if (min >= 0 && Math.abs(sum - 1) < 1e-3) {
+    for (let i = 0; i < v.length; i++) out[i] = v[i] / sum;
+    return out;
+  }
+  let max = -Infinity;
+  for (let i = 0; i < v.length; i++) if (v[i] > max) max = v[i];
+  let z = 0;
+  for (let i = 0; i < v.length; i++) z += out[i] = Math.exp(v[i] - max);
+  for (let i = 0; i < v.length; i++) out[i] /= z;
+  return out;
+}
+
+/** KL(P ‖ Q) in nats between the FP32 (P) and int8 (Q) output distributions; Q is floored at 1e-12. */
+export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
+  const P = asDistribution(p);
+  const Q = asDistribution(q);
+  let kl = 0;
+  for (let i = 0; i < P.length; i++) if (P[i] > 0) kl += P[i] * Math.log(P[i] / Math.max(Q[i], 1e-12));
+  return kl;
+}

@@ -8,10 +8,12 @@ import { mulberry32 } from '../data/split';
 import { OCR_MODELS } from '../../../test/shared-data';
 import { createNodeSession, nodeSessionFactory } from '../../node/ort-node';
 import { withExtraOutputs } from '../engine/instrument';
-import { attrInt, DataType, parseModel, serializeModel } from '../onnx/model';
+import { attrInt, DataType, parseModel, serializeModel, tensorDims, tensorToFloat32 } from '../onnx/model';
 import { normalizeModel } from '../onnx/normalize';
 import { fixInputDims } from '../onnx/passes/fix-input-dims';
 import { defaultQuantConfig } from './config';
+import { dequantizeValue, qRange } from './qparams';
+import { quantizeWeights } from './weights';
 
 const CLS = join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx');
 const DIMS = [1, 3, 48, 192];
@@ -105,6 +107,36 @@ describe('QDQ model of the PP-OCR classifier', async () => {
       expect(new Set(got).size).toBeGreaterThan(2);
     }
     await session.release();
+  });
+
+  it('int8 symmetric activations: zero point 0, ReLU kept (not exact to fuse), model runs', async () => {
+    const v = buildVariant('sym', model, stats, { ...defaultQuantConfig, activationType: 'int8', activationSymmetric: true });
+    const acts = v.qdq.tensors.filter((t) => t.kind === 'activation');
+    expect(acts.every((t) => t.zeroPoint[0] === 0 && t.dtype === 'int8' && t.qmin === -127)).toBe(true);
+    expect(v.qdq.fused).toEqual([]);
+    const session = await nodeSessionFactory({ fused: false })(v.bytes);
+    for await (const t of images(1, 6)) expect((await session.run({ x: t }, ['softmax_0.tmp_0']))['softmax_0.tmp_0'].dims).toEqual([1, 2]);
+    await session.release();
+  });
+
+  it('per-channel weights have less rounding error than per-tensor on every conv of this real model', () => {
+    const inits = new Map(model.graph!.initializer.map((t) => [t.name, t]));
+    let worse = 0;
+    let convs = 0;
+    for (const n of model.graph!.node.filter((x) => x.opType === 'Conv')) {
+      const w = inits.get(n.input[1])!;
+      const values = tensorToFloat32(w);
+      const dims = tensorDims(w);
+      const sse = (axis: number | null) => {
+        const q = quantizeWeights(values, dims, axis, qRange('int8', true), true, qRange('int8', false));
+        const inner = values.length / dims[0];
+        return values.reduce((a, v, i) => a + (v - dequantizeValue(q.q[i], q.params[axis === null ? 0 : Math.floor(i / inner)])) ** 2, 0);
+      };
+      convs++;
+      if (sse(0) > sse(null)) worse++;
+    }
+    expect(convs).toBe(53);
+    expect(worse).toBe(0);
   });
 
   it('keeps a node in FP32 when asked', () => {

@@ -104,7 +104,10 @@ describe('properties (fast-check)', () => {
     );
   });
 
-  it('per-channel weight error is never worse than per-tensor on the same weights', () => {
+  // Per-channel is never worse in the guaranteed sense: every channel's scale is at most the per-tensor one,
+  // so its worst-case rounding error (s/2) is too. (A coarser grid can still happen to fit one value better,
+  // so the summed error is compared on real weights below, not as a property.)
+  it('per-channel scales and worst-case errors never exceed per-tensor ones on the same weights', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
@@ -114,18 +117,19 @@ describe('properties (fast-check)', () => {
         bitsArb,
         (channels, inner, raw, gains, bits) => {
           const values = Float32Array.from({ length: channels * inner }, (_, i) => raw[i] * gains[Math.floor(i / inner)]);
-          const dims = [channels, inner];
           const range = qRange('int8', true, bits);
-          const sse = (axis: number | null) => {
-            const q = quantizeWeights(values, dims, axis, range, true, qRange('int8', false));
-            let e = 0;
-            values.forEach((v, i) => {
-              const p = q.params[axis === null ? 0 : Math.floor(i / inner)];
-              e += (v - dequantizeValue(q.q[i], p)) ** 2;
-            });
-            return e;
-          };
-          expect(sse(0)).toBeLessThanOrEqual(sse(null) * (1 + 1e-9) + 1e-12);
+          const pc = quantizeWeights(values, [channels, inner], 0, range, true, qRange('int8', false));
+          const pt = quantizeWeights(values, [channels, inner], null, range, true, qRange('int8', false));
+          const st = pt.params[0].scale;
+          for (let c = 0; c < channels; c++) {
+            const sc = pc.params[c].scale;
+            if (sc === 1 && st !== 1) continue; // an all-zero channel: any scale is exact
+            expect(sc).toBeLessThanOrEqual(st);
+            for (let i = 0; i < inner; i++) {
+              const k = c * inner + i;
+              expect(Math.abs(values[k] - dequantizeValue(pc.q[k], pc.params[c]))).toBeLessThanOrEqual(sc / 2 + Math.abs(values[k]) * 1e-6);
+            }
+          }
         },
       ),
     );

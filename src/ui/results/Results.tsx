@@ -69,10 +69,18 @@ export function Results() {
               <dd data-testid={`${v.id}-agreement`}>{pct(v.agreementTop1)}</dd>
               <dt title="Signal-to-quantization-noise ratio of the model output">Output SQNR</dt>
               <dd>{db(v.outputSqnrDb)}</dd>
+              <dt title="Kullback–Leibler divergence of the int8 output distribution from the FP32 one, mean over images">Output KL</dt>
+              <dd>{v.outputKl.toFixed(3)} nats</dd>
               <dt>Size</dt>
               <dd data-testid={`${v.id}-size`}>
                 {bytes(v.sizeBytes)} ({(report.fp32.sizeBytes / v.sizeBytes).toFixed(1)}× smaller)
               </dd>
+              {v.config.weightBits < 8 && (
+                <>
+                  <dt title="If the weights were packed at their bit width instead of stored in int8">Packed at {v.config.weightBits} bits</dt>
+                  <dd>≈ {bytes(v.packedSizeBytes)}</dd>
+                </>
+              )}
             </dl>
             <button type="button" className="secondary" onClick={() => void exportVariant(v.id)} data-testid={`export-${v.id}`}>
               Download .onnx
