@@ -126,6 +126,16 @@ describe('calibrators on the same statistics', () => {
     }
   });
 
+  it('Entropy is not dragged down by the zero spike of a ReLU output', () => {
+    // Half the values exactly 0 (ReLU), the rest a ReLU6-like spread with a pile-up at 6.
+    const r = mulberry32(9);
+    const v = Float32Array.from({ length: 100_000 }, (_, i) => (i % 2 ? 0 : Math.min(6, Math.abs(r() * 4 + r() * 4 - 1))));
+    const s = new ActivationStats();
+    s.observe('relu6', v);
+    const t = calibrateRange('entropy', s.histograms.get('relu6')!, u8);
+    expect(t.max).toBeGreaterThan(5);
+  });
+
   it('signed data gets a symmetric clipping for symmetric schemes', () => {
     const s = new ActivationStats();
     s.observe('x', gaussian(50_000, 3, 2));

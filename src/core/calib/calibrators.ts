@@ -169,6 +169,11 @@ function entropyRange(h: Histogram, scheme: RangeScheme): TensorRange {
   const oneSided = h.min >= 0;
   const levels = Math.max(2, Math.round((scheme.range.qmax - scheme.range.qmin + 1) / (oneSided && !scheme.symmetric ? 1 : 2)));
   const { counts, width } = rebinAbs(h, ENTROPY_BINS);
+  // NOTE: the exact zeros of a ReLU output pile up in bin 0. Q spreads each level's mass evenly over its
+  // bins, so that spike alone makes every wide level look bad and drags the threshold far down (on MobileNet
+  // v1 a ReLU6 output [0, 6] was clipped to 1.5). As NVIDIA's pytorch-quantization does, bin 0 takes the
+  // count of bin 1 for the search.
+  if (counts.length > 1) counts[0] = counts[1];
   const t = Math.min(entropyThreshold(counts, width, levels), Math.max(Math.abs(h.min), Math.abs(h.max)));
   return oneSided ? { min: Math.max(0, h.min), max: t } : { min: Math.max(h.min, -t), max: Math.min(h.max, t) };
 }

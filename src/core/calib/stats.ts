@@ -13,8 +13,11 @@ export class ActivationStats {
   readonly nonFloat = new Set<string>();
   /** number of samples (images) seen */
   samples = 0;
+  /** bumped on every change, so derived ranges can be cached safely */
+  version = 0;
 
   observe(name: string, data: ArrayLike<number> | BigInt64Array): void {
+    this.version++;
     if (!(data instanceof Float32Array)) {
       this.nonFloat.add(name);
       return;
@@ -23,6 +26,7 @@ export class ActivationStats {
   }
 
   merge(other: ActivationStats): void {
+    this.version++;
     for (const [name, h] of other.histograms) {
       const mine = this.histograms.get(name);
       this.histograms.set(name, mine ? mergeHistograms(mine, h) : h);

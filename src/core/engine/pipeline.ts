@@ -7,7 +7,7 @@ import type { ModelProto } from '../onnx/model';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
 import { qRange } from '../quant/qparams';
-import type { QdqResult } from '../quant/qdq';
+import type { QdqResult, TensorRange } from '../quant/qdq';
 import { withExtraOutputs, nodeOutputs } from './instrument';
 import type { RtSession, RtTensor, SessionFactory } from './runtime';
 import { throwIfAborted } from './runtime';
@@ -86,8 +86,16 @@ export interface Variant {
 /** Activation ranges of a configuration: its calibrator applied to the collected statistics. */
 export function activationRanges(stats: ActivationStats, config: QuantConfig) {
   const range = qRange(config.activationType, config.activationSymmetric, config.activationBits);
-  return stats.rangesFor(config.calibrator, { range, symmetric: config.activationSymmetric }, config.calibratorOptions);
+  const key = JSON.stringify([stats.version, config.calibrator, config.calibratorOptions, range, config.activationSymmetric]);
+  // Variants that differ only in their weights share the activation ranges: compute them once.
+  let memo = rangeMemo.get(stats);
+  if (!memo) rangeMemo.set(stats, (memo = new Map()));
+  let ranges = memo.get(key);
+  if (!ranges) memo.set(key, (ranges = stats.rangesFor(config.calibrator, { range, symmetric: config.activationSymmetric }, config.calibratorOptions)));
+  return ranges;
 }
+
+const rangeMemo = new WeakMap<ActivationStats, Map<string, Map<string, TensorRange>>>();
 
 const ACTIVATION_OPS = new Set(['Relu', 'Clip', 'Min']);
 

@@ -6,6 +6,7 @@ import type { LayerSortKey } from '../../store/slices/view-slice';
 import { bytes, db, pct } from '../format';
 import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
 import { diagnose } from './diagnose';
+import { Preparation } from './Preparation';
 
 function schemeText(report: RunReport): string {
   const v = report.variants[0];
@@ -97,6 +98,7 @@ export function Results() {
           ))}
         </section>
       )}
+      <Preparation model={model} report={report} />
       <h3>Per-layer error</h3>
       <p className="muted small">
         SQNR between each FP32 activation and the int8 model&apos;s dequantized one, with all layers quantized (error accumulates), over{' '}
