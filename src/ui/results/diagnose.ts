@@ -32,6 +32,17 @@ export function diagnose(report: RunReport): Finding[] {
             ? ` The largest loss is at ${worst.depthwise ? 'depthwise ' : ''}${worst.op} '${worst.node}' (${worst.delta.toFixed(1)} dB below per-channel): when the output channels of a layer have weight ranges that differ by orders of magnitude, one scale for the whole tensor leaves the small channels with one or two levels. Use per-channel weights (or equalise the ranges across layers).`
             : ''),
       });
+    } else if (pc.agreementTop1 < 0.5 && pt.agreementTop1 < 0.5) {
+      const c = pc.config;
+      const low = c.weightBits < 8 || c.activationBits < 8;
+      out.push({
+        level: 'bad',
+        text:
+          `Neither granularity keeps this model at W${c.weightBits}A${c.activationBits}: int8 agrees with FP32 on ${(pt.agreementTop1 * 100).toFixed(1)}% (per-tensor) and ${(pc.agreementTop1 * 100).toFixed(1)}% (per-channel) of images. ` +
+          (low
+            ? `Post-training quantization below 8 bits usually needs more than rounding: try 8-bit ${c.weightBits < 8 ? 'weights' : 'activations'}, cross-layer equalisation with bias correction, or keep the weakest layers (below) in higher precision.`
+            : 'Try cross-layer equalisation with bias correction, another calibrator, or keep the weakest layers (below) in FP32.'),
+      });
     } else if (Math.abs(gap) < 0.03 && pt.agreementTop1 >= 0.9) {
       out.push({ level: 'good', text: `Both granularities keep this model: int8 agrees with FP32 on ${(pt.agreementTop1 * 100).toFixed(1)}% (per-tensor) and ${(pc.agreementTop1 * 100).toFixed(1)}% (per-channel) of images.` });
     }

@@ -40,6 +40,11 @@ describe('diagnose', () => {
     expect(f[0].text).toContain("Conv 'dw1'");
     expect(f[0].text).toContain('24.0 dB');
   });
+  it('says when both collapse, and what to try', () => {
+    const f = diagnose(report(0.3, 0.4));
+    expect(f[0].level).toBe('bad');
+    expect(f[0].text).toContain('Neither granularity keeps this model at W8A8');
+  });
   it('says when both keep the model', () => {
     expect(diagnose(report(0.95, 0.96))[0]).toMatchObject({ level: 'good' });
   });
