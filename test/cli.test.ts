@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 
-import { main } from '../src/cli/main';
+import { main, parseLayerOverrides } from '../src/cli/main';
 import { writeImages } from './images';
 import { HAVE_SHARED, OCR_MODELS, SHARED, SKIP_REASON } from './shared-data';
 
@@ -36,6 +36,15 @@ describe('CLI: quantscope quantize', () => {
     const y = await s.run({ x: new ort.Tensor('float32', new Float32Array(3 * 48 * 192), [1, 3, 48, 192]) });
     expect(y[s.outputNames[0]].dims).toEqual([1, 2]);
     await s.release();
+  });
+
+  it('parses per-layer overrides', () => {
+    expect(parseLayerOverrides(['conv1=w4:per-tensor', 'fc=fp32', 'conv1=a6'], ['conv1', 'fc'])).toEqual({
+      conv1: { weightBits: 4, weightGranularity: 'per-tensor', activationBits: 6 },
+      fc: { keepFp32: true },
+    });
+    expect(() => parseLayerOverrides(['nope=w4'], ['conv1'])).toThrow(/not a node of the model/);
+    expect(() => parseLayerOverrides(['conv1=w9'], ['conv1'])).toThrow(/not one of/);
   });
 
   it('says what is wrong with bad arguments', async () => {

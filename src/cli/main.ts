@@ -16,7 +16,7 @@ import { parseModel } from '../core/onnx/model';
 import { normalizeModel, summarizeModel } from '../core/onnx/normalize';
 import { fixInputDims } from '../core/onnx/passes/fix-input-dims';
 import { defaultQuantConfig } from '../core/quant/config';
-import type { QuantConfig } from '../core/quant/config';
+import type { LayerOverride, QuantConfig } from '../core/quant/config';
 import { listImages, loadRgb } from '../node/images';
 import type { ImageFile } from '../node/images';
 import { nodeSessionFactory } from '../node/ort-node';
@@ -34,6 +34,8 @@ Quantization
   --weights per-channel|per-tensor             (default per-channel)
   --w-bits N, --a-bits N                        2..8 (default 8; below 8 is simulated in int8/uint8)
   --a-symmetric                                 int8 symmetric activations (default uint8 asymmetric)
+  --layer NAME=CHOICES                          per-layer override, repeatable; CHOICES joined by ':' from
+                                                fp32, wN, aN, per-channel, per-tensor (e.g. --layer conv1=w4:per-tensor)
   --cle                                         cross-layer equalisation
   --bias-correction                             empirical bias correction
   --percentile P                                for --calibrator percentile (default 99.999)
@@ -70,6 +72,7 @@ function parse(argv: string[]) {
       'w-bits': { type: 'string', default: '8' },
       'a-bits': { type: 'string', default: '8' },
       'a-symmetric': { type: 'boolean', default: false },
+      layer: { type: 'string', multiple: true },
       cle: { type: 'boolean', default: false },
       'bias-correction': { type: 'boolean', default: false },
       percentile: { type: 'string' },
@@ -198,6 +201,7 @@ export async function main(argv: string[]): Promise<number> {
     weightBits,
     activationBits,
     ...(v['a-symmetric'] ? { activationType: 'int8' as const, activationSymmetric: true } : {}),
+    layerOverrides: parseLayerOverrides(v.layer ?? [], model.graph!.node.map((n) => n.name)),
     calibratorOptions: { ...defaultQuantConfig.calibratorOptions, ...(v.percentile ? { percentile: Number(v.percentile) } : {}) },
   };
   const specs: VariantSpec[] =
@@ -263,6 +267,25 @@ function preprocessFrom(v: Values, geometry: NonNullable<ReturnType<typeof input
   if (v.bgr) p.channelOrder = 'BGR';
   if (v.rgb) p.channelOrder = 'RGB';
   return p;
+}
+
+export function parseLayerOverrides(specs: string[], nodeNames: string[]): Record<string, LayerOverride> {
+  const out: Record<string, LayerOverride> = {};
+  for (const spec of specs) {
+    const at = spec.lastIndexOf('=');
+    if (at <= 0) throw new UsageError(`--layer takes NAME=CHOICES, e.g. conv1=w4:per-tensor, not '${spec}'.`);
+    const name = spec.slice(0, at);
+    if (!nodeNames.includes(name)) throw new UsageError(`--layer names '${name}', which is not a node of the model.`);
+    const o: LayerOverride = (out[name] ??= {});
+    for (const choice of spec.slice(at + 1).split(':')) {
+      const bits = /^([wa])([2-8])$/.exec(choice);
+      if (choice === 'fp32') o.keepFp32 = true;
+      else if (choice === 'per-channel' || choice === 'per-tensor') o.weightGranularity = choice;
+      else if (bits) o[bits[1] === 'w' ? 'weightBits' : 'activationBits'] = Number(bits[2]);
+      else throw new UsageError(`--layer ${name}: '${choice}' is not one of fp32, w2..w8, a2..a8, per-channel, per-tensor.`);
+    }
+  }
+  return out;
 }
 
 const fmt = (x: number | null) => (x === null ? '   —  ' : `${(x * 100).toFixed(1).padStart(5)}%`);

@@ -135,9 +135,15 @@ export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStat
     });
   }
   const bytes = serializeModel(qdq.model);
-  let weightBytes = 0;
-  for (const t of qdq.tensors) if (t.kind === 'weight') weightBytes += Number(qdq.model.graph!.initializer.find((i) => i.name === `${t.name}_quantized`)?.rawData.length ?? 0);
-  const packedSizeBytes = Math.round(bytes.length - weightBytes + (weightBytes * config.weightBits) / 8);
+  // Each weight tensor packed at its own bit width (per-layer overrides may differ from the model's).
+  let saved = 0;
+  for (const t of qdq.tensors) {
+    if (t.kind !== 'weight') continue;
+    const stored = qdq.model.graph!.initializer.find((i) => i.name === `${t.name}_quantized`)?.rawData.length ?? 0;
+    const bits = Math.ceil(Math.log2(t.qmax - t.qmin + 1));
+    saved += (stored * (8 - bits)) / 8;
+  }
+  const packedSizeBytes = Math.round(bytes.length - saved);
   return { id, config, qdq, bytes, layers, compare, reference: fp32, packedSizeBytes };
 }
 

@@ -4,6 +4,15 @@ import type { QType } from './qparams';
 
 export type WeightGranularity = 'per-channel' | 'per-tensor';
 
+/** A choice made for one layer (node name), over the model-wide configuration. */
+export interface LayerOverride {
+  keepFp32?: boolean;
+  weightBits?: number;
+  weightGranularity?: WeightGranularity;
+  /** bits of the layer's output activation */
+  activationBits?: number;
+}
+
 /** Everything the user chooses about how a model is quantized. Defaults are ORT quantize_static's. */
 export interface QuantConfig {
   weightGranularity: WeightGranularity;
@@ -14,6 +23,8 @@ export interface QuantConfig {
   activationBits: number;
   /** nodes (by name) left in FP32 */
   excludeNodes: string[];
+  /** per-layer choices, by node name */
+  layerOverrides?: Record<string, LayerOverride>;
   calibrator: CalibratorId;
   calibratorOptions: CalibratorOptions;
 }

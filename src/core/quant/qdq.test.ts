@@ -139,6 +139,24 @@ describe('QDQ model of the PP-OCR classifier', async () => {
     expect(worse).toBe(0);
   });
 
+  it('per-layer overrides: bits and granularity of one layer, and keep FP32 for another', () => {
+    const convs = model.graph!.node.filter((n) => n.opType === 'Conv');
+    const [a, b, c] = [convs[0], convs[1], convs[2]];
+    const v = buildVariant('mixed', model, stats, {
+      ...defaultQuantConfig,
+      layerOverrides: { [a.name]: { weightBits: 4, weightGranularity: 'per-tensor' }, [b.name]: { keepFp32: true }, [c.name]: { activationBits: 4 } },
+    });
+    const w = (name: string) => v.qdq.tensors.find((t) => t.kind === 'weight' && t.name === name);
+    expect(w(a.input[1])).toMatchObject({ qmin: -7, qmax: 7, axis: null });
+    expect(w(b.input[1])).toBeUndefined();
+    expect(w(convs[3].input[1])).toMatchObject({ qmin: -127, qmax: 127, axis: 0 });
+    const clips = v.qdq.model.graph!.node.filter((n) => n.name.endsWith('_Clip'));
+    expect(clips.length).toBe(1);
+    const cOut = v.qdq.tensors.find((t) => t.kind === 'activation' && t.qmax === 15)!;
+    expect(cOut).toBeDefined();
+    expect(v.packedSizeBytes).toBeLessThan(v.bytes.length);
+  });
+
   it('keeps a node in FP32 when asked', () => {
     const first = model.graph!.node.find((n) => n.opType === 'Conv')!.name;
     const v = buildVariant('x', model, stats, { ...defaultQuantConfig, excludeNodes: [first] });

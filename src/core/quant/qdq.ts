@@ -13,7 +13,7 @@ import {
 } from '../onnx/model';
 import type { ModelProto, NodeProto, TensorProto } from '../onnx/model';
 import type { QuantConfig } from './config';
-import type { QParams, QType } from './qparams';
+import type { QParams, QRange, QType } from './qparams';
 import { computeScaleZeroPoint, qRange, quantizeValue } from './qparams';
 import { QDQ_OPS } from './registry';
 import { quantizeBias, quantizeWeights } from './weights';
@@ -86,14 +86,18 @@ export function buildQdqModel(
   nonFloat: ReadonlySet<string> = new Set(),
 ): QdqResult {
   const graph = model.graph!;
-  const excluded = new Set(config.excludeNodes);
+  const overrides = config.layerOverrides ?? {};
+  const excluded = new Set([...config.excludeNodes, ...Object.keys(overrides).filter((k) => overrides[k].keepFp32)]);
   const tensors: QuantizedTensor[] = [];
   const fused: FusedActivation[] = [];
   const uncalibrated = new Set<string>();
 
   const aRange = qRange(config.activationType, config.activationSymmetric, config.activationBits);
-  const narrowActivations = config.activationBits < 8;
-  const wRange = qRange('int8', config.weightSymmetric, config.weightBits);
+  /** activation levels of a layer's output, with its override */
+  const aRangeFor = (node: NodeProto | undefined) => {
+    const bits = (node && overrides[node.name]?.activationBits) ?? config.activationBits;
+    return bits === config.activationBits ? aRange : qRange(config.activationType, config.activationSymmetric, bits);
+  };
   const wStorage = qRange('int8', false);
   /** Relu → Min(per-channel cap) after a quantized op: ReLU6 kept exact by equalisation, left in float */
   const passThrough = new Set<NodeProto>();
@@ -106,7 +110,7 @@ export function buildQdqModel(
       if (next.length === 1 && next[0].opType === 'Min' && index.initializers.has(next[0].input[1])) passThrough.add(relu);
     }
   }
-  const activationParams = (r: TensorRange) => computeScaleZeroPoint(r.min, r.max, aRange, config.activationSymmetric);
+  const activationParams = (r: TensorRange, range: QRange = aRange) => computeScaleZeroPoint(r.min, r.max, range, config.activationSymmetric);
 
   // ***** 1. drop Relu/Clip whose clamp the output QuantizeLinear reproduces exactly *****
   {
@@ -122,7 +126,8 @@ export function buildQdqModel(
       if (index.consumersOf(act.input[0]).length !== 1 || index.graphOutputs.has(act.input[0])) continue;
       // Q(clamp(x, lo, hi)) = Q(x) for every x exactly when Q already sends lo to qmin and hi to qmax
       // (Q is monotonic and saturates): true for Relu and ReLU6 with an asymmetric range starting at 0.
-      const p = activationParams(r);
+      const layerRange = aRangeFor(producer);
+      const p = activationParams(r, layerRange);
       let lo = 0;
       let hi = Infinity;
       if (act.opType === 'Clip') {
@@ -132,9 +137,9 @@ export function buildQdqModel(
         lo = loT ? tensorToNumbers(loT)[0] : -Infinity;
         hi = hiT ? tensorToNumbers(hiT)[0] : Infinity;
       }
-      const qLo = lo === -Infinity ? aRange.qmin : quantizeValue(lo, p, aRange);
-      const qHi = hi === Infinity ? aRange.qmax : quantizeValue(hi, p, aRange);
-      if (qLo !== aRange.qmin || qHi !== aRange.qmax) continue;
+      const qLo = lo === -Infinity ? layerRange.qmin : quantizeValue(lo, p, layerRange);
+      const qHi = hi === Infinity ? layerRange.qmax : quantizeValue(hi, p, layerRange);
+      if (qLo !== layerRange.qmin || qHi !== layerRange.qmax) continue;
       producer.output = producer.output.map((o) => (o === act.input[0] ? out : o));
       removed.add(act);
       fused.push({ producer: producer.name, producerOp: producer.opType, activation: act.name, activationOp: act.opType });
@@ -159,6 +164,7 @@ export function buildQdqModel(
 
   // ***** 2. activations: which tensors, then one Q → DQ pair each *****
   const actParams = new Map<string, QParams>();
+  const actRanges = new Map<string, QRange>();
   // Activations only: initializers are weights or constants, and integer tensors carry shapes.
   const floatTensor = (name: string) => !index.initializers.has(name) && !nonFloat.has(name);
   const wanted: string[] = [];
@@ -193,8 +199,10 @@ export function buildQdqModel(
       uncalibrated.add(t);
       continue;
     }
-    const p = activationParams(r);
+    const range = aRangeFor(index.producer.get(t));
+    const p = activationParams(r, range);
     actParams.set(t, p);
+    actRanges.set(t, range);
     tensors.push({
       name: t,
       kind: 'activation',
@@ -203,7 +211,7 @@ export function buildQdqModel(
       zeroPoint: [p.zeroPoint],
       axis: null,
       range: r,
-      ...aRange,
+      ...range,
     });
   }
   /** DequantizeLinear output → the activation it carries, to find a Conv input's scale after rewiring */
@@ -228,13 +236,14 @@ export function buildQdqModel(
     }
     carried.set(dqOut, t);
     const qOut = unique(`${t}${Q_SUFFIX}`);
-    if (narrowActivations) {
+    const tRange = actRanges.get(t)!;
+    if (tRange.qmax - tRange.qmin < (config.activationType === 'uint8' ? 255 : 254)) {
       // Fewer bits than the storage type: clamp to the b-bit levels first, so QuantizeLinear's int8/uint8
       // output only takes 2^b values (simulated low-bit activations).
       const lo = unique(`${t}_clip_min`);
       const hi = unique(`${t}_clip_max`);
-      newInits.push(makeTensor(lo, [], Float32Array.of(Math.fround(p.scale * (aRange.qmin - p.zeroPoint)))));
-      newInits.push(makeTensor(hi, [], Float32Array.of(Math.fround(p.scale * (aRange.qmax - p.zeroPoint)))));
+      newInits.push(makeTensor(lo, [], Float32Array.of(Math.fround(p.scale * (tRange.qmin - p.zeroPoint)))));
+      newInits.push(makeTensor(hi, [], Float32Array.of(Math.fround(p.scale * (tRange.qmax - p.zeroPoint)))));
       const clipped = unique(`${t}_clipped`);
       newNodes.push(makeNode('Clip', [qIn, lo, hi], [clipped], unique(`${t}_Clip`)));
       qIn = clipped;
@@ -256,8 +265,10 @@ export function buildQdqModel(
     if (!done) {
       const dims = tensorDims(w);
       const transB = Number(n.attribute.find((a) => a.name === 'transB')?.i ?? 0);
-      const perChannel = config.weightGranularity === 'per-channel' && dims.length > 1;
+      const o = overrides[n.name] ?? {};
+      const perChannel = (o.weightGranularity ?? config.weightGranularity) === 'per-channel' && dims.length > 1;
       const axis = perChannel ? rule.weightAxis!(dims, { transB }) : null;
+      const wRange = qRange('int8', config.weightSymmetric, o.weightBits ?? config.weightBits);
       const qw = quantizeWeights(tensorToFloat32(w), dims, axis, wRange, config.weightSymmetric, wStorage);
       const qName = unique(`${wName}_quantized`);
       const sName = unique(`${wName}_scale`);
@@ -334,7 +345,8 @@ export function buildQdqModel(
           config.weightBits < 8 || config.activationBits < 8
             ? 'Bit widths below 8 are simulated: values are stored in int8/uint8 with their levels restricted to the narrower range.'
             : undefined,
-        excluded: config.excludeNodes.length ? config.excludeNodes : undefined,
+        excluded: excluded.size ? [...excluded] : undefined,
+        overrides: Object.keys(overrides).length ? overrides : undefined,
       }),
     }),
   );
