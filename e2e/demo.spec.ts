@@ -59,3 +59,16 @@ test('a file that is not an ONNX model gets a clear error and the loaded model s
   await expect(page.getByTestId('model-error')).toContainText("'notes.onnx'");
   await expect(page.getByTestId('model-info')).toContainText('ch_ppocr_mobile_v2.0_cls');
 });
+
+test('a run can be cancelled, and the workbench is ready for the next one', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('progress')).toContainText(/Calibrating|Evaluating/);
+  await page.getByTestId('cancel-button').click();
+  await expect(page.getByText('Cancelled.')).toBeVisible();
+  await expect(page.getByTestId('progress')).toHaveCount(0);
+  await expect(page.getByTestId('run-button')).toBeEnabled();
+  // A cancelled run is not an error.
+  await expect(page.getByTestId('run-error')).toHaveCount(0);
+});
