@@ -50,7 +50,7 @@ describe('CLI: quantscope quantize', () => {
   it('says what is wrong with bad arguments', async () => {
     await expect(main(['quantize', '--calib', '.', '--out', 'x.onnx'])).rejects.toThrow(/--model is required/);
     await expect(main(['quantize', '--model', CLS, '--calib', '.', '--out', 'x', '--calibrator', 'magic'])).rejects.toThrow(/--calibrator must be one of/);
-    await expect(main(['quantize', '--model', CLS, '--calib', '.', '--out', 'x', '--w-bits', '12'])).rejects.toThrow(/--w-bits must be a whole number from 2 to 8/);
+    await expect(main(['quantize', '--model', CLS, '--calib', '.', '--out', 'x', '--w-bits', '32'])).rejects.toThrow(/--w-bits must be a whole number from 2 to 16/);
   });
 
   it.skipIf(!HAVE_SHARED)('MobileNet v1 0.25 on ImageNet sample images: labels from synsets, 1001-class offset, per-tensor collapse', async () => {

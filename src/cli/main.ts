@@ -32,7 +32,8 @@ granularity × {plain, CLE, CLE + bias correction} from one calibration and prin
 Quantization
   --calibrator minmax|percentile|entropy|mse   (default minmax)
   --weights per-channel|per-tensor             (default per-channel)
-  --w-bits N, --a-bits N                        2..8 (default 8; below 8 is simulated in int8/uint8)
+  --w-bits N, --a-bits N                        2..8 or 16 (default 8; below 8 simulated in int8/uint8;
+                                                16 uses int16/uint16 QDQ at opset 21, not both at once)
   --a-symmetric                                 int8 symmetric activations (default uint8 asymmetric)
   --layer NAME=CHOICES                          per-layer override, repeatable; CHOICES joined by ':' from
                                                 fp32, wN, aN, per-channel, per-tensor (e.g. --layer conv1=w4:per-tensor)
@@ -145,8 +146,8 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'quantize' && !v.out) throw new UsageError('--out is required: where to write the int8 model.');
   if (!CALIBRATORS.some((c) => c.id === v.calibrator)) throw new UsageError(`--calibrator must be one of ${CALIBRATORS.map((c) => c.id).join(', ')}.`);
   if (v.weights !== 'per-channel' && v.weights !== 'per-tensor') throw new UsageError(`--weights must be per-channel or per-tensor.`);
-  const weightBits = int(v['w-bits'], 'w-bits', 2, 8);
-  const activationBits = int(v['a-bits'], 'a-bits', 2, 8);
+  const weightBits = int(v['w-bits'], 'w-bits', 2, 16);
+  const activationBits = int(v['a-bits'], 'a-bits', 2, 16);
 
   // ***** model *****
   const model = parseModel(new Uint8Array(readFileSync(v.model)), basename(v.model));

@@ -4,6 +4,7 @@ import { ErrorAccumulator } from '../metrics/error';
 import { GraphIndex } from '../onnx/graph-index';
 import { attrInt, cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
+import { activationStorage } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
 import { qRange } from '../quant/qparams';
@@ -85,7 +86,7 @@ export interface Variant {
 
 /** Activation ranges of a configuration: its calibrator applied to the collected statistics. */
 export function activationRanges(stats: ActivationStats, config: QuantConfig) {
-  const range = qRange(config.activationType, config.activationSymmetric, config.activationBits);
+  const range = qRange(activationStorage(config, config.activationBits), config.activationSymmetric, config.activationBits);
   const key = JSON.stringify([stats.version, config.calibrator, config.calibratorOptions, range, config.activationSymmetric]);
   // Variants that differ only in their weights share the activation ranges: compute them once.
   let memo = rangeMemo.get(stats);

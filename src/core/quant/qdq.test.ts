@@ -157,6 +157,23 @@ describe('QDQ model of the PP-OCR classifier', async () => {
     expect(v.packedSizeBytes).toBeLessThan(v.bytes.length);
   });
 
+  it('16-bit weights (int16) or activations (uint16) at opset 21 cut the error; both at once is refused', async () => {
+    const w16 = buildVariant('w16a8', model, stats, { ...defaultQuantConfig, weightBits: 16 });
+    const a16 = buildVariant('w8a16', model, stats, { ...defaultQuantConfig, activationBits: 16 });
+    const v8 = buildVariant('w8a8', model, stats, defaultQuantConfig);
+    for (const v of [w16, a16]) expect(v.qdq.model.opsetImport.find((o) => o.domain === '')!.version).toBe(21n);
+    expect(w16.qdq.tensors.filter((t) => t.kind === 'weight').every((t) => t.dtype === 'int16' && t.qmax === 32767)).toBe(true);
+    expect(a16.qdq.tensors.filter((t) => t.kind === 'activation').every((t) => t.dtype === 'uint16' && t.qmax === 65535)).toBe(true);
+    const ev = await evaluate(nodeSessionFactory({ fused: false }), model, [v8, w16, a16], (async function* () {
+      for await (const t of images(4, 11)) yield { tensor: t, label: null };
+    })(), 4, { sqnrSamples: 4 });
+    const first = (i: number) => ev.variants[i].layers[0].sqnrDb;
+    console.log(`PP-OCR cls first-layer SQNR: W8A8 ${first(0).toFixed(1)} dB, W16A8 ${first(1).toFixed(1)} dB, W8A16 ${first(2).toFixed(1)} dB`);
+    expect(first(2)).toBeGreaterThan(first(0) + 5); // input quantization dominates the first layer here
+    expect(first(1)).toBeGreaterThanOrEqual(first(0) - 0.5);
+    expect(() => buildVariant('w16a16', model, stats, { ...defaultQuantConfig, weightBits: 16, activationBits: 16 })).toThrow(/both weights and activations are 16-bit/);
+  });
+
   it('keeps a node in FP32 when asked', () => {
     const first = model.graph!.node.find((n) => n.opType === 'Conv')!.name;
     const v = buildVariant('x', model, stats, { ...defaultQuantConfig, excludeNodes: [first] });

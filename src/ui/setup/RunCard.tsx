@@ -13,7 +13,7 @@ const PHASES: Record<ProgressEvent['phase'], string> = {
   evaluate: 'Evaluating FP32 and int8',
 };
 
-const BITS = [8, 7, 6, 5, 4, 3, 2];
+const BITS = [16, 8, 7, 6, 5, 4, 3, 2];
 
 export function RunCard() {
   const s = useApp((x) => x);
@@ -83,6 +83,9 @@ export function RunCard() {
           <input type="checkbox" checked={s.biasCorrection} onChange={(e) => setField('biasCorrection', e.target.checked)} data-testid="bc-toggle" />
           Bias correction <span className="muted small">(removes the mean output shift weight rounding causes)</span>
         </label>
+        {s.weightBits === 16 && s.activationBits === 16 && (
+          <p className="error small">ONNX Runtime 1.30 computes wrong results with both weights and activations at 16 bits: choose 16 for one of them.</p>
+        )}
         {(s.weightBits < 8 || s.activationBits < 8) && (
           <p className="muted small">Below 8 bits the int8 model is simulated: values keep int8/uint8 storage with their levels restricted to the narrower range (the export says so).</p>
         )}

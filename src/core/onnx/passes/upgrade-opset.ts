@@ -10,10 +10,10 @@ export const TARGET_OPSET = 13;
  * attributes that became inputs (Clip, Slice, Pad, Squeeze, Unsqueeze, Split, ReduceSum) and Softmax-family
  * ops, whose opset-13 form no longer flattens the input to 2-D.
  */
-export function upgradeOpset(model: ModelProto): { from: number; to: number; rewritten: number } {
+export function upgradeOpset(model: ModelProto, target = TARGET_OPSET): { from: number; to: number; rewritten: number } {
   const from = defaultOpset(model);
   const graph = model.graph!;
-  if (from >= TARGET_OPSET) return { from, to: from, rewritten: 0 };
+  if (from >= target) return { from, to: from, rewritten: 0 };
   if (from < 7) {
     throw new OnnxError(
       `The model uses ONNX opset ${from}; Quantscope reads opset 7 and newer. Export it again with a recent framework.`,
@@ -39,7 +39,7 @@ export function upgradeOpset(model: ModelProto): { from: number; to: number; rew
     }
     switch (node.opType) {
       case 'Clip':
-        if (from < 11) {
+        if (from < 11 && target >= 11) {
           const min = getAttr(node, 'min') ? attrFloat(node, 'min', 0) : undefined;
           const max = getAttr(node, 'max') ? attrFloat(node, 'max', 0) : undefined;
           const inputs = [node.input[0], '', ''];
@@ -59,7 +59,7 @@ export function upgradeOpset(model: ModelProto): { from: number; to: number; rew
         out.push(node);
         break;
       case 'Slice':
-        if (from < 10) {
+        if (from < 10 && target >= 10) {
           const starts = attrInts(node, 'starts') ?? [];
           const ends = attrInts(node, 'ends') ?? [];
           const axes = attrInts(node, 'axes');
@@ -71,7 +71,7 @@ export function upgradeOpset(model: ModelProto): { from: number; to: number; rew
         out.push(node);
         break;
       case 'Pad':
-        if (from < 11) {
+        if (from < 11 && target >= 11) {
           const pads = attrInts(node, 'pads') ?? [];
           const value = attrFloat(node, 'value', 0);
           const valueName = constName(node, 'value');
@@ -85,9 +85,20 @@ export function upgradeOpset(model: ModelProto): { from: number; to: number; rew
       case 'Squeeze':
       case 'Unsqueeze':
       case 'ReduceSum':
-      case 'Split': {
+      case 'Split':
+      case 'ReduceMean':
+      case 'ReduceMax':
+      case 'ReduceMin':
+      case 'ReduceProd':
+      case 'ReduceL1':
+      case 'ReduceL2':
+      case 'ReduceLogSum':
+      case 'ReduceLogSumExp':
+      case 'ReduceSumSquare': {
+        // Squeeze/Unsqueeze/ReduceSum/Split took these as inputs from opset 13, the other Reduce ops from 18.
+        const changedAt = ['Squeeze', 'Unsqueeze', 'ReduceSum', 'Split'].includes(node.opType) ? 13 : 18;
         const attrName = node.opType === 'Split' ? 'split' : 'axes';
-        const values = attrInts(node, attrName);
+        const values = from < changedAt && target >= changedAt ? attrInts(node, attrName) : undefined;
         if (values) {
           node.input = [node.input[0], int64Input(node, attrName, values)];
           dropAttrs(node, [attrName]);
@@ -102,7 +113,7 @@ export function upgradeOpset(model: ModelProto): { from: number; to: number; rew
         // Before opset 13: y = reshape(softmax(flatten(x, axis)), shape(x)). With axis = -1 both agree;
         // otherwise spell the old meaning out with Flatten/Reshape, which is exact for every rank.
         const axis = attrInt(node, 'axis', 1);
-        if (axis === -1) {
+        if (axis === -1 || from >= 13) {
           out.push(node);
           break;
         }
@@ -143,7 +154,8 @@ export function upgradeOpset(model: ModelProto): { from: number; to: number; rew
   }
   graph.node = out;
   graph.initializer.push(...added);
-  for (const o of model.opsetImport) if (o.domain === '' || o.domain === 'ai.onnx') o.version = BigInt(TARGET_OPSET);
-  if (model.irVersion < 7n) model.irVersion = 7n;
-  return { from, to: TARGET_OPSET, rewritten };
+  for (const o of model.opsetImport) if (o.domain === '' || o.domain === 'ai.onnx') o.version = BigInt(target);
+  const ir = target >= 21 ? 10n : 7n;
+  if (model.irVersion < ir) model.irVersion = ir;
+  return { from, to: target, rewritten };
 }
