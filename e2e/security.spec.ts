@@ -1,0 +1,57 @@
+import { expect, test } from '@playwright/test';
+
+import { makeAttrInt, makeAttrInts, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
+import { tinyModel } from '../test/tiny-model';
+
+const EVIL = '<img src=x onerror=alert(1)>';
+
+/** A small real image classifier whose node and tensor names are HTML. */
+function evilModel(): Buffer {
+  const w = Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i) * 0.5);
+  const m = tinyModel(
+    [
+      makeNode('Conv', ['x', 'w', 'b'], [`${EVIL}_out`], EVIL, [makeAttrInts('kernel_shape', [3, 3]), makeAttrInts('pads', [1, 1, 1, 1])]),
+      makeNode('Relu', [`${EVIL}_out`], ['r'], `<script>alert(2)</script>`),
+      makeNode('GlobalAveragePool', ['r'], ['g'], 'gap'),
+      makeNode('Flatten', ['g'], ['f'], 'flat', [makeAttrInt('axis', 1)]),
+      makeNode('Softmax', ['f'], ['y'], 'softmax', [makeAttrInt('axis', -1)]),
+    ],
+    [makeTensor('w', [4, 3, 3, 3], w), makeTensor('b', [4], Float32Array.of(0.1, -0.1, 0.2, 0))],
+    [['x', [-1, 3, 16, 16]]],
+    [['y', [-1, 4]]],
+  );
+  m.producerName = `<b onmouseover=alert(3)>producer</b>`;
+  return Buffer.from(serializeModel(m));
+}
+
+test('the built app is served with a strict Content-Security-Policy and cross-origin isolation', async ({ page }) => {
+  const res = await page.goto('/');
+  const h = res!.headers();
+  expect(h['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(h['content-security-policy']).not.toMatch(/script-src[^;]*'unsafe-eval'/);
+  expect(h['cross-origin-opener-policy']).toBe('same-origin');
+  expect(h['cross-origin-embedder-policy']).toBe('require-corp');
+  expect(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true);
+});
+
+test('names from a model file are shown as text and never run as HTML or script', async ({ page }) => {
+  const dialogs: string[] = [];
+  page.on('dialog', async (d) => {
+    dialogs.push(d.message());
+    await d.dismiss();
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('model-input').setInputFiles({ name: `${EVIL}.onnx`, mimeType: 'application/octet-stream', buffer: evilModel() });
+  await expect(page.getByTestId('model-info')).toContainText(`${EVIL}.onnx`);
+  await page.getByTestId('preset-select').selectOption('ppocr-cls');
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('results').or(page.getByTestId('run-error'))).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('run-error')).toHaveCount(0);
+  // The layer is listed by its literal name, and no element was created from it.
+  await expect(page.getByTestId('layer-table')).toContainText(EVIL);
+  await page.getByTestId('layer-table').getByText(EVIL).first().hover();
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  expect(await page.locator('script:not([src])').count()).toBe(0);
+  expect(dialogs).toEqual([]);
+});
