@@ -1,22 +1,41 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 
-import { loadDemo } from '../store/actions';
+import { addDropped, loadDemo } from '../store/actions';
 import { appStore, useApp } from '../store/store';
 import { Results } from '../ui/results/Results';
 import { ImagesCard } from '../ui/setup/ImagesCard';
 import { ModelCard } from '../ui/setup/ModelCard';
 import { PreprocessCard } from '../ui/setup/PreprocessCard';
+import { droppedFiles } from '../ui/drop';
 import { RunCard } from '../ui/setup/RunCard';
 
 export function App() {
   const hasReport = useApp((s) => s.report !== null);
+  const [dragging, setDragging] = useState(false);
   useEffect(() => {
     // First start: the built-in demo is ready without a download. ?demo=0 starts empty.
     const params = new URLSearchParams(location.search);
     if (params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo();
   }, []);
   return (
-    <div className="app">
+    <div
+      className={`app${dragging ? ' dragging' : ''}`}
+      data-testid="app"
+      onDragOver={(e) => {
+        if (![...e.dataTransfer.types].includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target) setDragging(false);
+      }}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        void droppedFiles(e.dataTransfer).then(addDropped);
+      }}
+    >
+      {dragging && <div className="drop-overlay">Drop an .onnx model, images, or a folder of images</div>}
       <header className="top">
         <h1>
           Quantscope <span className="tagline">see, understand and fix the quantization error of your CNN — in the browser, nothing leaves this machine</span>

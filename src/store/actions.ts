@@ -45,14 +45,26 @@ export async function loadModelFile(file: File): Promise<boolean> {
   return loadModelBytes(await file.arrayBuffer(), file.name);
 }
 
-export async function addImageFiles(files: File[]): Promise<void> {
+/**
+ * Whatever was dropped on the page: an .onnx file becomes the model, everything else is offered as images
+ * (non-images are listed with their reason by the worker).
+ */
+export async function addDropped(items: { file: File; path: string }[]): Promise<void> {
+  const model = items.find((i) => /\.onnx$/i.test(i.file.name));
+  if (model) await loadModelFile(model.file);
+  const rest = items.filter((i) => i !== model);
+  if (rest.length) await addImageFiles(rest.map((i) => i.file), rest.map((i) => i.path));
+  else if (!model) set({ imagesError: 'The drop held no files (an empty folder?).' });
+}
+
+export async function addImageFiles(files: File[], paths?: string[]): Promise<void> {
   if (!files.length) {
     set({ imagesError: 'The folder holds no files.' });
     return;
   }
   set({ imagesStatus: 'loading', imagesError: null });
   try {
-    const added = await engine().addFiles(files, proxy((e: ProgressEvent) => set({ progress: e })));
+    const added = await engine().addFiles(files, proxy((e: ProgressEvent) => set({ progress: e })), paths);
     const images = [...get().images, ...added];
     const good = images.filter((i) => !i.error).length;
     set({

@@ -140,14 +140,15 @@ const api = {
     return { info, images: state.images.map(publicInfo) };
   },
 
-  async addFiles(files: File[], onProgress?: OnProgress): Promise<ImageInfo[]> {
+  /** `paths` (optional) are the files' paths inside a dropped folder, for labels from folder names. */
+  async addFiles(files: File[], onProgress?: OnProgress, paths?: string[]): Promise<ImageInfo[]> {
     state.cancelled = false;
     const report = progressReporter('decode', onProgress);
     const added: ImageInfo[] = [];
     let done = 0;
-    for (const file of files) {
+    for (const [i, file] of files.entries()) {
       checkCancelled();
-      const name = (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
+      const name = paths?.[i] || (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
       const entry: ImageEntry = { id: state.images.length, name, label: labelFor(name), blob: file };
       // Decode once now so broken files are reported at once; the pixels are cached for the run.
       try {

@@ -11,12 +11,8 @@ export function ModelCard() {
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
 
-  const onDrop = (e: React.DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    const file = [...e.dataTransfer.files].find((f) => /\.onnx$/i.test(f.name)) ?? e.dataTransfer.files[0];
-    if (file) void loadModelFile(file);
-  };
+  // The drop itself is handled for the whole page (App): models, images and folders alike.
+  const onDrop = () => setOver(false);
 
   const n = model?.normalization;
   const steps = n
@@ -40,7 +36,7 @@ export function ModelCard() {
         onDragLeave={() => setOver(false)}
         onDrop={onDrop}
       >
-        <p>Drop an .onnx file here, or</p>
+        <p>Drop an .onnx file (and images or a folder) anywhere, or</p>
         <div className="row">
           <button type="button" onClick={() => input.current?.click()} disabled={status === 'loading'}>
             Choose model…
