@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { Page } from '@playwright/test';
 
+import * as ort from 'onnxruntime-node';
+
+import { imagenetClassFromPath } from '../src/core/data/labels';
+import { presetPreprocess, rgbToTensor } from '../src/core/data/preprocess';
+import { loadRgb } from '../src/node/images';
 import { compareWithNode } from './compare-node';
 import { SHARED, collectPageErrors, runAndWait, shownFraction } from './helpers';
 
@@ -32,6 +37,28 @@ async function loadAndRun(page: Page, model: string, preset: string, prepare: (p
   };
 }
 
+/** FP32 top-1 in onnxruntime-node on the page's evaluation images, preprocessed as the CLI does. */
+async function nodeFp32Top1(page: Page, model: string, preset: string, size: number, offset: number): Promise<number> {
+  const names = await page.evaluate(() => {
+    type Q = { currentSplit: () => { evalIds: number[] }; store: { getState: () => { images: { name: string }[] } } };
+    const q = (globalThis as unknown as { quantscope: Q }).quantscope;
+    const images = q.store.getState().images;
+    return q.currentSplit().evalIds.map((i) => images[i].name);
+  });
+  const p = presetPreprocess(preset, size, size);
+  const session = await ort.InferenceSession.create(join(SHARED, 'models', model), { logSeverityLevel: 3 });
+  let correct = 0;
+  for (const name of names) {
+    const x = rgbToTensor(await loadRgb(join(SHARED, 'images', name), p), p);
+    const y = (await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, 3, size, size]) }))[session.outputNames[0]].data as Float32Array;
+    let best = 0;
+    for (let i = 1; i < y.length; i++) if (y[i] > y[best]) best = i;
+    if (best === imagenetClassFromPath(name)! + offset) correct++;
+  }
+  await session.release();
+  return correct / names.length;
+}
+
 test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 100, evaluate on 400)', () => {
   test.skip(!haveShared, `../shared is absent (looked in ${SHARED})`);
 
@@ -47,6 +74,12 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     await expect(page.getByTestId('findings')).toContainText('Per-tensor weight quantization collapses this model');
     await expect(page.getByTestId('findings')).toContainText('depthwise');
     await page.screenshot({ path: info.outputPath('mobilenet-results.png') });
+
+    // The same 400 images through onnxruntime-node with the same preprocessing (sharp decode, the core's
+    // Lanczos resampling): FP32 top-1 within 2 points of what the page shows.
+    const node = await nodeFp32Top1(page, 'mobilenet_v1_0.25_224.onnx', 'tf-inception', 224, 1);
+    console.log(`MobileNet FP32 top-1: browser ${r.fp32}, onnxruntime-node ${node}`);
+    expect(Math.abs(node - r.fp32)).toBeLessThanOrEqual(0.02);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-per-channel').click()]);
     const path = info.outputPath('mobilenet.int8.onnx');
@@ -77,6 +110,9 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
   test('SqueezeNet 1.1: both granularities keep it', async ({ page }) => {
     const r = await loadAndRun(page, 'squeezenet_v1.1.onnx', 'caffe');
     console.log('SqueezeNet 1.1', r);
+    const node = await nodeFp32Top1(page, 'squeezenet_v1.1.onnx', 'caffe', 227, 0);
+    console.log(`SqueezeNet FP32 top-1: browser ${r.fp32}, onnxruntime-node ${node}`);
+    expect(Math.abs(node - r.fp32)).toBeLessThanOrEqual(0.02);
     // ORT: FP32 63.5%, agreement 93.6% per-tensor, 96.0% per-channel.
     expect(r.fp32).toBeGreaterThan(0.55);
     expect(r.tensorAgree).toBeGreaterThan(0.85);

@@ -1,4 +1,4 @@
-import { rgbaToRgb, sourceRect } from '../core';
+import { resampleRgb, sourceRect } from '../core';
 import type { Preprocess } from '../core';
 
 /**
@@ -13,15 +13,15 @@ export async function decodeToRgb(blob: Blob, p: Preprocess): Promise<{ rgb: Uin
     throw new Error(blob.size === 0 ? 'the file is empty' : 'the browser cannot decode it as an image (corrupt or not an image)');
   }
   try {
-    const { sx, sy, sw, sh } = sourceRect(bmp.width, bmp.height, p);
-    const canvas = new OffscreenCanvas(p.width, p.height);
+    // Full-size pixels, then the same Lanczos-3 resampling the CLI uses, so both feed identical tensors.
+    const canvas = new OffscreenCanvas(bmp.width, bmp.height);
     const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
     ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, p.width, p.height);
-    ctx.imageSmoothingEnabled = true;
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bmp, sx, sy, sw, sh, 0, 0, p.width, p.height);
-    return { rgb: rgbaToRgb(ctx.getImageData(0, 0, p.width, p.height).data), width: bmp.width, height: bmp.height };
+    ctx.fillRect(0, 0, bmp.width, bmp.height);
+    ctx.drawImage(bmp, 0, 0);
+    const rgba = ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+    const rgb = resampleRgb(rgba, bmp.width, bmp.height, 4, sourceRect(bmp.width, bmp.height, p), p.width, p.height);
+    return { rgb, width: bmp.width, height: bmp.height };
   } finally {
     bmp.close();
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { imagenetClassFromPath, imagenetLabelSpace } from './labels';
 import { inputGeometry, presetPreprocess, rgbToTensor, sourceRect } from './preprocess';
+import { resampleRgb } from './resize';
 import { splitIndices } from './split';
 
 describe('labels from ImageNet synsets in paths', () => {
@@ -62,5 +63,30 @@ describe('calibration / evaluation split', () => {
     expect(a).toEqual(splitIndices(50, 10, 40, 42));
     expect(new Set([...a.calib, ...a.evaluate]).size).toBe(50);
     expect(a).not.toEqual(splitIndices(50, 10, 40, 43));
+  });
+});
+
+describe('Lanczos-3 resampling (shared by the browser and the CLI)', () => {
+  const img = (w: number, h: number, f: (x: number, y: number, c: number) => number) =>
+    Uint8Array.from({ length: w * h * 3 }, (_, i) => f(Math.floor(i / 3) % w, Math.floor(i / 3 / w), i % 3));
+
+  it('is the identity at scale 1, and crops exactly', () => {
+    const a = img(9, 7, (x, y, c) => (x * 31 + y * 17 + c * 5) % 256);
+    expect(resampleRgb(a, 9, 7, 3, { sx: 0, sy: 0, sw: 9, sh: 7 }, 9, 7)).toEqual(a);
+    const crop = resampleRgb(a, 9, 7, 3, { sx: 2, sy: 1, sw: 4, sh: 3 }, 4, 3);
+    expect(crop).toEqual(img(4, 3, (x, y, c) => ((x + 2) * 31 + (y + 1) * 17 + c * 5) % 256));
+  });
+
+  it('keeps a flat image flat and reads RGBA by dropping alpha', () => {
+    const rgba = Uint8Array.from({ length: 40 * 30 * 4 }, (_, i) => [10, 200, 90, 7][i % 4]);
+    const out = resampleRgb(rgba, 40, 30, 4, { sx: 0, sy: 0, sw: 40, sh: 30 }, 13, 11);
+    for (let i = 0; i < out.length; i += 3) expect([out[i], out[i + 1], out[i + 2]]).toEqual([10, 200, 90]);
+  });
+
+  it('antialiases when shrinking: a one-pixel checkerboard becomes mid grey, not aliasing stripes', () => {
+    const a = img(64, 64, (x, y) => ((x + y) % 2 ? 255 : 0));
+    const out = resampleRgb(a, 64, 64, 3, { sx: 0, sy: 0, sw: 64, sh: 64 }, 16, 16);
+    // away from the borders every output pixel averages both colours
+    for (let y = 3; y < 13; y++) for (let x = 3; x < 13; x++) expect(Math.abs(out[(y * 16 + x) * 3] - 127.5)).toBeLessThan(3);
   });
 });

@@ -97,18 +97,6 @@ export function rgbToTensor(rgb: Uint8Array, p: Preprocess, out = new Float32Arr
   return out;
 }
 
-/** RGBA bytes (canvas ImageData) to RGB bytes. */
-export function rgbaToRgb(rgba: Uint8ClampedArray | Uint8Array): Uint8Array {
-  const n = rgba.length / 4;
-  const out = new Uint8Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    out[i * 3] = rgba[i * 4];
-    out[i * 3 + 1] = rgba[i * 4 + 1];
-    out[i * 3 + 2] = rgba[i * 4 + 2];
-  }
-  return out;
-}
-
 /** Input geometry from the model's input dims: layout, and the spatial size (null where dynamic). */
 export function inputGeometry(dims: readonly number[]): { layout: 'NCHW' | 'NHWC'; height: number | null; width: number | null } | null {
   if (dims.length !== 4) return null;
