@@ -67,11 +67,18 @@ export function asDistribution(v: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** KL(P ‖ Q) in nats between the FP32 (P) and int8 (Q) output distributions; Q is floored at 1e-12. */
+/**
+ * KL(P ‖ Q) in nats between the FP32 (P) and int8 (Q) output distributions. A quantized softmax output is 0
+ * for most classes, which only says the value was below half a step: Q is floored at half its smallest
+ * positive entry (1/510 for a uint8 softmax) instead of 0, so one rounded-away class does not read as infinite.
+ */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
   const P = asDistribution(p);
   const Q = asDistribution(q);
+  let smallest = Infinity;
+  for (let i = 0; i < Q.length; i++) if (Q[i] > 0 && Q[i] < smallest) smallest = Q[i];
+  const floor = smallest === Infinity ? 1e-12 : smallest / 2;
   let kl = 0;
-  for (let i = 0; i < P.length; i++) if (P[i] > 0) kl += P[i] * Math.log(P[i] / Math.max(Q[i], 1e-12));
+  for (let i = 0; i < P.length; i++) if (P[i] > 0) kl += P[i] * Math.log(P[i] / Math.max(Q[i], floor));
   return kl;
 }
