@@ -1,6 +1,5 @@
 import type { LayerReportRow } from '../../core';
-
-export type SortKey = 'order' | 'name' | 'op' | 'per-tensor' | 'per-channel' | 'delta';
+import type { LayerSortKey as SortKey } from '../../store/slices/view-slice';
 
 export interface LayerTableRow extends LayerReportRow {
   /** per-channel minus per-tensor SQNR, dB */

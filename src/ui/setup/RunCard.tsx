@@ -1,7 +1,7 @@
 import { CALIBRATORS } from '../../core';
 import type { CalibratorId, ProgressEvent } from '../../core';
 import { cancelRun, runQuantization, setField } from '../../store/actions';
-import { useApp } from '../../store/store';
+import { useAppShallow } from '../../store/store';
 import { duration } from '../format';
 
 const PHASES: Record<ProgressEvent['phase'], string> = {
@@ -16,7 +16,23 @@ const PHASES: Record<ProgressEvent['phase'], string> = {
 const BITS = [16, 8, 7, 6, 5, 4, 3, 2];
 
 export function RunCard() {
-  const s = useApp((x) => x);
+  // Only what this card shows: it re-renders on progress, not on every store change.
+  const s = useAppShallow((x) => ({
+    images: x.images,
+    runStatus: x.runStatus,
+    progress: x.progress,
+    calibCount: x.calibCount,
+    evalCount: x.evalCount,
+    seed: x.seed,
+    sqnrSamples: x.sqnrSamples,
+    calibrator: x.calibrator,
+    weightBits: x.weightBits,
+    activationBits: x.activationBits,
+    cle: x.cle,
+    biasCorrection: x.biasCorrection,
+    model: x.model,
+    runError: x.runError,
+  }));
   const usable = s.images.filter((i) => !i.error).length;
   const running = s.runStatus === 'running';
   const p = s.progress;
