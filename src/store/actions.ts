@@ -1,4 +1,4 @@
-import { engine, proxy, restartEngine, transfer } from '../bridge/engine';
+import { engine, proxy, transfer } from '../bridge/engine';
 import { defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
 import type { ImageInfo, Preprocess, ProgressEvent, RunRequest } from '../core';
 import { appStore } from './store';
@@ -182,4 +182,3 @@ export function setField<
   set({ [key]: value } as Partial<ReturnType<typeof get>>);
 }
 
-export { restartEngine };

@@ -26,17 +26,3 @@ export async function decodeToRgb(blob: Blob, p: Preprocess): Promise<{ rgb: Uin
     bmp.close();
   }
 }
-
-export async function thumbnail(rgb: Uint8Array, width: number, height: number): Promise<Blob> {
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d')!;
-  const data = new ImageData(width, height);
-  for (let i = 0; i < width * height; i++) {
-    data.data[i * 4] = rgb[i * 3];
-    data.data[i * 4 + 1] = rgb[i * 3 + 1];
-    data.data[i * 4 + 2] = rgb[i * 3 + 2];
-    data.data[i * 4 + 3] = 255;
-  }
-  ctx.putImageData(data, 0, 0);
-  return canvas.convertToBlob({ type: 'image/png' });
-}

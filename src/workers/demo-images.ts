@@ -1,8 +1,5 @@
 import { mulberry32 } from '../core';
 
-/** Labels of the PP-OCR text-direction classifier's two outputs. */
-export const DEMO_CLASSES = ['0° (upright)', '180° (upside down)'];
-
 const WORDS = (
   'quantization scale zero point int8 calibration histogram tensor channel depthwise convolution ' +
   'accuracy browser model layer weight activation range error signal noise ratio kernel stride ' +

@@ -28,7 +28,7 @@ import type {
 } from '../core';
 import { decodeToRgb } from './decode';
 import { renderDemoImages } from './demo-images';
-import { createWebSession, ortThreads } from './web-session';
+import { createWebSession } from './web-session';
 
 interface ImageEntry extends ImageInfo {
   blob: Blob;
@@ -97,10 +97,6 @@ async function* tensors(ids: number[], p: Preprocess, dims: number[]): AsyncGene
 }
 
 const api = {
-  threads(): number {
-    return ortThreads();
-  },
-
   loadModel(buffer: ArrayBuffer, fileName: string): { info: ModelInfo; images: ImageInfo[] } {
     const model = parseModel(new Uint8Array(buffer), fileName);
     const normalization = normalizeModel(model);

@@ -62,5 +62,3 @@ export const createWebSession: SessionFactory = async (model: Uint8Array): Promi
     release: () => session.release(),
   };
 };
-
-export const ortThreads = () => ort.env.wasm.numThreads as number;

@@ -51,6 +51,29 @@ describe('streaming histogram', () => {
     );
   });
 
+  it('ActivationStats.merge combines per-image statistics into the statistics of all images', () => {
+    const a = new ActivationStats();
+    const b = new ActivationStats();
+    const all = new ActivationStats();
+    const x = gaussian(1000, 4);
+    const y = gaussian(1000, 5, 3);
+    a.observe('t', x);
+    a.samples = 1;
+    b.observe('t', y);
+    b.observe('shape', BigInt64Array.of(1n, 2n));
+    b.samples = 1;
+    all.observe('t', x);
+    all.observe('t', y);
+    a.merge(b);
+    const [m, s] = [a.histograms.get('t')!, all.histograms.get('t')!];
+    expect([m.min, m.max, m.total]).toEqual([s.min, s.max, s.total]);
+    expect(a.samples).toBe(2);
+    expect(a.nonFloat.has('shape')).toBe(true);
+    expect(calibrateRange('percentile', m, { range: qRange('uint8', false), symmetric: false })).toEqual(
+      calibrateRange('percentile', s, { range: qRange('uint8', false), symmetric: false }),
+    );
+  });
+
   it('never exceeds the bin budget and keeps every value in a bin', () => {
     fc.assert(
       fc.property(f32arr, f32arr, (a, b) => {

@@ -35,11 +35,6 @@ export class ActivationStats {
     this.samples += other.samples;
   }
 
-  /** Exact observed range of each tensor (what MinMax calibration uses). */
-  get ranges(): Map<string, TensorRange> {
-    return new Map([...this.histograms].map(([k, h]) => [k, { min: h.min, max: h.max }]));
-  }
-
   rangesFor(calibrator: CalibratorId, scheme: RangeScheme, options: CalibratorOptions = CALIBRATOR_DEFAULTS): Map<string, TensorRange> {
     return new Map([...this.histograms].map(([k, h]) => [k, calibrateRange(calibrator, h, scheme, options)]));
   }

@@ -46,17 +46,23 @@ export class ClassificationTally {
   }
 }
 
-/** Softmax of a score vector, or the vector itself when it already is a distribution (non-negative, sums to 1). */
-export function asDistribution(v: ArrayLike<number>): Float64Array {
+/** Whether a vector already is a probability distribution: non-negative and summing to 1. */
+function isDistribution(v: ArrayLike<number>): boolean {
   let sum = 0;
-  let min = Infinity;
   for (let i = 0; i < v.length; i++) {
+    if (v[i] < 0) return false;
     sum += v[i];
-    if (v[i] < min) min = v[i];
   }
+  return Math.abs(sum - 1) < 1e-3;
+}
+
+/** The vector normalised to sum 1 (probabilities), or its softmax (scores). */
+export function asDistribution(v: ArrayLike<number>, probabilities = isDistribution(v)): Float64Array {
   const out = new Float64Array(v.length);
-  if (min >= 0 && Math.abs(sum - 1) < 1e-3) {
-    for (let i = 0; i < v.length; i++) out[i] = v[i] / sum;
+  if (probabilities) {
+    let sum = 0;
+    for (let i = 0; i < v.length; i++) sum += v[i];
+    for (let i = 0; i < v.length; i++) out[i] = sum > 0 ? v[i] / sum : 1 / v.length;
     return out;
   }
   let max = -Infinity;
@@ -68,13 +74,15 @@ export function asDistribution(v: ArrayLike<number>): Float64Array {
 }
 
 /**
- * KL(P ‖ Q) in nats between the FP32 (P) and int8 (Q) output distributions. A quantized softmax output is 0
- * for most classes, which only says the value was below half a step: Q is floored at half its smallest
- * positive entry (1/510 for a uint8 softmax) instead of 0, so one rounded-away class does not read as infinite.
+ * KL(P ‖ Q) in nats between the FP32 (P) and int8 (Q) output distributions. Whether the outputs are
+ * probabilities or scores is decided from the FP32 output: a quantized softmax no longer sums to exactly 1, and
+ * must not be mistaken for scores. Q is 0 for most classes of a quantized softmax, which only says the value
+ * was below half a step: Q is floored at half its smallest positive entry instead of 0.
  */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
-  const P = asDistribution(p);
-  const Q = asDistribution(q);
+  const probabilities = isDistribution(p);
+  const P = asDistribution(p, probabilities);
+  const Q = asDistribution(q, probabilities);
   let smallest = Infinity;
   for (let i = 0; i < Q.length; i++) if (Q[i] > 0 && Q[i] < smallest) smallest = Q[i];
   const floor = smallest === Infinity ? 1e-12 : smallest / 2;

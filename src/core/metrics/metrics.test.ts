@@ -43,6 +43,11 @@ describe('output KL divergence', () => {
     const k = klDivergence([0.996, 0.003, 0.001], [252 / 255, 3 / 255, 0]);
     expect(Number.isFinite(k)).toBe(true);
     expect(k).toBeLessThan(0.01);
+    // a uint8 softmax over 1001 classes no longer sums to 1: still a distribution, not scores
+    const fp = Array.from({ length: 1001 }, (_, i) => (i === 5 ? 0.9 : 0.1 / 1000));
+    const q8 = fp.map((v) => Math.round(v * 255) / 255);
+    expect(Math.abs(q8.reduce((a, b) => a + b, 0) - 1)).toBeGreaterThan(1e-3);
+    expect(klDivergence(fp, q8)).toBeLessThan(0.2);
     // logits are turned into probabilities first
     expect(klDivergence([2, 1, 0], [2, 1, 0])).toBeCloseTo(0, 12);
   });

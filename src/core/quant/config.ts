@@ -41,12 +41,6 @@ export const defaultQuantConfig: QuantConfig = {
   calibratorOptions: CALIBRATOR_DEFAULTS,
 };
 
-export function describeConfig(c: QuantConfig): string {
-  const w = `int${c.weightBits} ${c.weightSymmetric ? 'symmetric' : 'asymmetric'} ${c.weightGranularity} weights`;
-  const a = `${c.activationType === 'uint8' ? 'uint' : 'int'}${c.activationBits} ${c.activationSymmetric ? 'symmetric' : 'asymmetric'} activations`;
-  return `${w}, ${a}`;
-}
-
 /** Storage type of activations at a bit width: up to 8 bits the configured 8-bit type, 16 bits its 16-bit twin. */
 export function activationStorage(c: Pick<QuantConfig, 'activationType'>, bits: number): QType {
   return bits <= 8 ? c.activationType : c.activationType === 'uint8' ? 'uint16' : 'int16';

@@ -15,6 +15,19 @@ const PHASES: Record<ProgressEvent['phase'], string> = {
 
 const BITS = [16, 8, 7, 6, 5, 4, 3, 2];
 
+function BitsField({ label, field, value, testId }: { label: string; field: 'weightBits' | 'activationBits'; value: number; testId: string }) {
+  return (
+    <label className="field narrow">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => setField(field, Number(e.target.value))} data-testid={testId}>
+        {BITS.map((b) => (
+          <option key={b}>{b}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function RunCard() {
   // Only what this card shows: it re-renders on progress, not on every store change.
   const s = useAppShallow((x) => ({
@@ -74,22 +87,8 @@ export function RunCard() {
               ))}
             </select>
           </label>
-          <label className="field narrow">
-            <span>Weight bits</span>
-            <select value={s.weightBits} onChange={(e) => setField('weightBits', Number(e.target.value))} data-testid="weight-bits">
-              {BITS.map((b) => (
-                <option key={b}>{b}</option>
-              ))}
-            </select>
-          </label>
-          <label className="field narrow">
-            <span>Activation bits</span>
-            <select value={s.activationBits} onChange={(e) => setField('activationBits', Number(e.target.value))} data-testid="activation-bits">
-              {BITS.map((b) => (
-                <option key={b}>{b}</option>
-              ))}
-            </select>
-          </label>
+          <BitsField label="Weight bits" field="weightBits" value={s.weightBits} testId="weight-bits" />
+          <BitsField label="Activation bits" field="activationBits" value={s.activationBits} testId="activation-bits" />
         </div>
         <label className="check">
           <input type="checkbox" checked={s.cle} onChange={(e) => setField('cle', e.target.checked)} data-testid="cle-toggle" />
