@@ -66,3 +66,14 @@ describe('graph checks', () => {
     expect(() => fixInputDims(m.graph!, 'nope', [3, 48, 192])).toThrow(/no tensor input named 'nope'/);
   });
 });
+
+describe('nameNodes', () => {
+  it('names unnamed nodes and renames repeated names, leaving unique names alone', async () => {
+    const { nameNodes } = await import('./passes/name-nodes');
+    const graph = { node: [makeNode('Relu', ['a'], ['b'], ''), makeNode('Relu', ['b'], ['c'], 'Relu_0'), makeNode('Relu', ['c'], ['d'], 'x'), makeNode('Relu', ['d'], ['e'], 'x')] };
+    expect(nameNodes(graph as never)).toBe(2);
+    const names = graph.node.map((n) => n.name);
+    expect(names).toEqual(['Relu_0_1', 'Relu_0', 'x', 'x_1']);
+    expect(new Set(names).size).toBe(4);
+  });
+});

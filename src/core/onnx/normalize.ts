@@ -5,6 +5,7 @@ import type { ModelProto } from './model';
 import { constantsToInitializers } from './passes/constants-to-initializers';
 import { eliminateIdentity } from './passes/eliminate-identity';
 import { foldBatchNorm } from './passes/fold-batch-norm';
+import { nameNodes } from './passes/name-nodes';
 import type { FoldedBatchNorm } from './passes/fold-batch-norm';
 import { upgradeOpset } from './passes/upgrade-opset';
 
@@ -13,6 +14,8 @@ export interface NormalizeReport {
   opset: { from: number; to: number; rewritten: number };
   identitiesRemoved: number;
   batchNormsFolded: FoldedBatchNorm[];
+  /** nodes that had no name, or a repeated one, and were given one */
+  nodesNamed: number;
 }
 
 /**
@@ -27,6 +30,7 @@ export function normalizeModel(model: ModelProto): NormalizeReport {
     opset: upgradeOpset(model),
     identitiesRemoved: eliminateIdentity(graph),
     batchNormsFolded: foldBatchNorm(graph),
+    nodesNamed: nameNodes(graph),
   };
   // Shapes recorded by the exporter may name tensors that no longer exist; the runtime infers them again.
   graph.valueInfo = [];

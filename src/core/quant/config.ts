@@ -11,6 +11,13 @@ export interface LayerOverride {
   weightGranularity?: WeightGranularity;
   /** bits of the layer's output activation */
   activationBits?: number;
+  /**
+   * false: leave the layer's weights (and bias) in float while its activations are quantized. For analysis
+   * (activation-only error); a deployed model quantizes both.
+   */
+  quantizeWeights?: boolean;
+  /** false: quantize the layer's weights only, its inputs and output stay float (weight-only error) */
+  quantizeActivations?: boolean;
 }
 
 /** Everything the user chooses about how a model is quantized. Defaults are ORT quantize_static's. */

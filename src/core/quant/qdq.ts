@@ -135,7 +135,11 @@ export function buildQdqModel(
       const r = ranges.get(out);
       const producer = index.producer.get(act.input[0]);
       if (!r || !producer || !isQuantized(producer) || removed.has(producer)) continue;
+      if (overrides[producer.name]?.quantizeActivations === false || overrides[act.name]?.quantizeActivations === false) continue;
       if (index.consumersOf(act.input[0]).length !== 1 || index.graphOutputs.has(act.input[0])) continue;
+      // Only a QuantizeLinear that will exist can clamp: the output must be quantized (read by a quantized op or
+      // leaving the graph), else dropping the activation changes the model (e.g. its consumer is kept in FP32).
+      if (!index.graphOutputs.has(out) && !index.consumersOf(out).some(isQuantized)) continue;
       // Q(clamp(x, lo, hi)) = Q(x) for every x exactly when Q already sends lo to qmin and hi to qmax
       // (Q is monotonic and saturates): true for Relu and ReLU6 with an asymmetric range starting at 0.
       const layerRange = aRangeFor(producer);
@@ -186,7 +190,7 @@ export function buildQdqModel(
     wanted.push(t);
   };
   for (const n of graph.node) {
-    if (!isQuantized(n)) continue;
+    if (!isQuantized(n) || overrides[n.name]?.quantizeActivations === false) continue;
     const rule = QDQ_OPS[n.opType];
     const idx = rule.activations[0] === -1 ? n.input.map((_, i) => i) : rule.activations;
     for (const i of idx) if (i < n.input.length) want(n.input[i]);
@@ -272,7 +276,7 @@ export function buildQdqModel(
   // ***** 3. weights (int8) and biases (int32) behind DequantizeLinear *****
   const doneWeights = new Map<string, { params: QParams[]; dq: string; wide: boolean }>();
   for (const n of graph.node) {
-    if (!isQuantized(n)) continue;
+    if (!isQuantized(n) || overrides[n.name]?.quantizeWeights === false) continue;
     const rule = QDQ_OPS[n.opType];
     if (rule.weight === undefined) continue;
     const wName = n.input[rule.weight];
