@@ -14,6 +14,7 @@ import { cloneModel, parseModel } from '../onnx/model';
 import { normalizeModel } from '../onnx/normalize';
 import { fixInputDims } from '../onnx/passes/fix-input-dims';
 import { defaultQuantConfig } from '../quant/config';
+import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
 import { qRange } from '../quant/qparams';
 import { activationView, binValues, clippedShare, firstJump, rebinHistogram, weightView } from './views';
@@ -159,7 +160,7 @@ describe('sensitivity on the PP-OCR classifier', async () => {
   });
   const session = nodeSessionFactory({ fused: false });
   const stats = await collectStatistics(session, model, (async function* () { yield* inputs; })(), inputs.length);
-  const config = { ...defaultQuantConfig, weightGranularity: 'per-tensor' as const };
+  const config: QuantConfig = { ...defaultQuantConfig, weightGranularity: 'per-tensor' };
   const variant = buildVariant('per-tensor', model, stats, config);
   const convRow = variant.layers.find((l) => l.op === 'Conv')!;
 
