@@ -16,6 +16,8 @@ export interface LayerReportRow {
 
 export interface VariantReport {
   id: string;
+  /** how the page names it, when it is not one of the run's own variants */
+  label?: string;
   config: QuantConfig;
   cle: boolean;
   biasCorrection: boolean;
@@ -37,6 +39,8 @@ export interface VariantReport {
 export interface RunReport {
   calibrationSamples: number;
   evaluationSamples: number;
+  /** image ids of the evaluation set, in the order of `predictions` */
+  evalIds: number[];
   fp32: { top1: number | null; top5: number | null; sizeBytes: number; predictions: number[] };
   variants: VariantReport[];
   layers: LayerReportRow[];
@@ -49,7 +53,7 @@ export function buildRunReport(
   calibrationSamples: number,
   variants: Variant[],
   ev: Evaluation,
-  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number } = {},
+  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number; evalIds?: number[] } = {},
 ): RunReport {
   const rows = new Map<string, LayerReportRow>();
   for (const v of variants) {
@@ -64,6 +68,7 @@ export function buildRunReport(
   return {
     calibrationSamples,
     evaluationSamples: ev.samples,
+    evalIds: extra.evalIds ?? [],
     fp32: { ...ev.fp32, sizeBytes: fp32SizeBytes },
     variants: variants.map((v) => {
       const e = ev.variants.find((x) => x.id === v.id)!;

@@ -1,6 +1,7 @@
 import { engine, proxy, transfer } from '../bridge/engine';
 import { defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
 import type { ImageInfo, Preprocess, ProgressEvent, RunRequest } from '../core';
+import { startAnalysis } from './analysis-actions';
 import { appStore } from './store';
 
 const set = appStore.setState;
@@ -148,6 +149,7 @@ export async function runQuantization(): Promise<void> {
   try {
     const report = await engine().run(req, proxy((e: ProgressEvent) => set({ progress: e })));
     set({ report, runStatus: 'done', progress: null });
+    void startAnalysis(report);
   } catch (e) {
     if (isCancel(e)) set({ runStatus: 'cancelled', progress: null });
     else set({ runStatus: 'error', runError: message(e), progress: null });

@@ -1,6 +1,8 @@
 import { createStore, useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 
+import { createAnalysisSlice } from './slices/analysis-slice';
+import type { AnalysisSlice } from './slices/analysis-slice';
 import { createDataSlice } from './slices/data-slice';
 import type { DataSlice } from './slices/data-slice';
 import { createModelSlice } from './slices/model-slice';
@@ -10,7 +12,7 @@ import type { RunSlice } from './slices/run-slice';
 import { createViewSlice } from './slices/view-slice';
 import type { ViewSlice } from './slices/view-slice';
 
-export type AppState = ModelSlice & DataSlice & RunSlice & ViewSlice;
+export type AppState = ModelSlice & DataSlice & RunSlice & ViewSlice & AnalysisSlice;
 
 /** The one store of the app, made of slices; actions live in actions.ts and call setState. */
 export const appStore = createStore<AppState>()((...a) => ({
@@ -18,6 +20,7 @@ export const appStore = createStore<AppState>()((...a) => ({
   ...createDataSlice(...a),
   ...createRunSlice(...a),
   ...createViewSlice(...a),
+  ...createAnalysisSlice(...a),
 }));
 
 export function useApp<T>(selector: (s: AppState) => T): T {

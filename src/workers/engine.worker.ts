@@ -1,6 +1,13 @@
 import * as Comlink from 'comlink';
 
 import {
+  activationViewFor,
+  applyBiasCorrection,
+  buildVariant,
+  layoutGraph,
+  measureSensitivity,
+  traceImage,
+  weightViewFor,
   buildRunReport,
   CancelledError,
   evaluate,
@@ -16,6 +23,14 @@ import {
   summarizeModel,
 } from '../core';
 import type {
+  ActivationStats,
+  ActivationView,
+  GraphLayout,
+  ImageTrace,
+  LayerOverride,
+  PreparedVariants,
+  SensitivityResult,
+  WeightView,
   ImageInfo,
   ModelInfo,
   ModelProto,
@@ -46,8 +61,27 @@ const state = {
   images: [] as ImageEntry[],
   variants: [] as Variant[],
   runModel: null as ModelProto | null,
+  /** what the last run used, for the analyses that follow it */
+  lastRun: null as null | {
+    preprocess: Preprocess;
+    dims: number[];
+    calibIds: number[];
+    evalIds: number[];
+    stats: Map<string, ActivationStats>;
+    means: PreparedVariants['means'];
+  },
   cancelled: false,
 };
+
+function variantOf(id: string): Variant {
+  const v = state.variants.find((x) => x.id === id);
+  if (!v || !state.lastRun) throw new Error(`There is no quantized model '${id}': run the quantization first.`);
+  return v;
+}
+
+function statsOf(id: string): ActivationStats {
+  return state.lastRun!.stats.get(id)!;
+}
 
 function suggestPreset(outputClasses: number, h: number | null): string {
   if (outputClasses === 2 && h === null) return 'ppocr-cls';
@@ -216,11 +250,96 @@ const api = {
     });
     state.variants = variants;
     state.runModel = model;
+    state.lastRun = {
+      preprocess: p,
+      dims,
+      calibIds,
+      evalIds,
+      stats: new Map(req.variants.map((v) => [v.id, v.cle ? prepared.equalizedStats! : prepared.stats])),
+      means: prepared.means,
+    };
     return buildRunReport(serializeModel(model).length, calibIds.length, variants, ev, {
+      evalIds,
       cle: Object.fromEntries(req.variants.map((v) => [v.id, !!v.cle])),
       biasCorrection: Object.fromEntries(req.variants.map((v) => [v.id, !!v.biasCorrection])),
       equalizedPairs: prepared.equalized?.pairs.length ?? 0,
     });
+  },
+
+  /** The model's graph laid out for drawing (the run's model, or the loaded one before any run). */
+  graphLayout(): GraphLayout {
+    const model = state.runModel ?? state.model;
+    if (!model) throw new Error('Load a model first.');
+    return layoutGraph(model, state.lastRun?.stats.values().next().value?.nonFloat);
+  },
+
+  weightView(variantId: string, node: string): WeightView | null {
+    return weightViewFor(variantOf(variantId), node);
+  },
+
+  /** Channel range spread (largest over smallest |w|max) of every layer with weights. */
+  weightSpreads(variantId: string): Record<string, number> {
+    const v = variantOf(variantId);
+    const out: Record<string, number> = {};
+    for (const l of v.layers) {
+      const w = weightViewFor(v, l.node);
+      if (w) out[l.node] = w.spread;
+    }
+    return out;
+  },
+
+  activationView(variantId: string, tensor: string): ActivationView | null {
+    variantOf(variantId);
+    return activationViewFor(variantOf(variantId), statsOf(variantId), tensor);
+  },
+
+  /** Per-layer sensitivity of a variant on the first `count` evaluation images; cancel keeps what was measured. */
+  async sensitivity(variantId: string, count: number, onProgress?: OnProgress, onLayer?: (r: SensitivityResult) => void): Promise<SensitivityResult> {
+    const v = variantOf(variantId);
+    state.cancelled = false;
+    const run = state.lastRun!;
+    const inputs: RtTensor[] = [];
+    for await (const s of tensors(run.evalIds.slice(0, count), run.preprocess, run.dims)) inputs.push(s.tensor);
+    return measureSensitivity(createWebSession, v, statsOf(variantId), inputs, {
+      onProgress: progressReporter('sensitivity', onProgress),
+      onLayer,
+      signal: { get aborted() { return state.cancelled; } },
+    });
+  },
+
+  /**
+   * A new variant: `baseId` with per-layer overrides (e.g. the layers sensitivity points at kept in FP32),
+   * evaluated on the same images. Returns a report holding only the new variant.
+   */
+  async applyOverrides(baseId: string, newId: string, overrides: Record<string, LayerOverride>, sqnrSamples: number, onProgress?: OnProgress): Promise<RunReport> {
+    const base = variantOf(baseId);
+    state.cancelled = false;
+    const run = state.lastRun!;
+    const config = { ...base.config, layerOverrides: { ...base.config.layerOverrides, ...overrides } };
+    // A bias-corrected base is corrected again for the new weights (a layer kept in FP32 needs no correction).
+    const means = run.means.get(base.reference);
+    const source = base.source !== base.reference && means ? applyBiasCorrection(base.reference, config, means).model : base.source;
+    const v = { ...buildVariant(newId, source, statsOf(baseId), config), reference: base.reference };
+    const ev = await evaluate(createWebSession, state.runModel!, [v], tensors(run.evalIds, run.preprocess, run.dims), run.evalIds.length, {
+      sqnrSamples,
+      onProgress: progressReporter('evaluate', onProgress),
+      signal: { get aborted() { return state.cancelled; } },
+    });
+    state.variants = [...state.variants.filter((x) => x.id !== newId), v];
+    run.stats.set(newId, statsOf(baseId));
+    return buildRunReport(serializeModel(state.runModel!).length, run.calibIds.length, [v], ev, { evalIds: run.evalIds });
+  },
+
+  /** One evaluation image through FP32 and a variant: top-5s, per-layer error, where the error jumps. */
+  async imageDetail(imageId: number, variantId: string): Promise<ImageTrace & { name: string; label: number | null; blob: Blob }> {
+    const v = variantOf(variantId);
+    const run = state.lastRun!;
+    const entry = state.images[imageId];
+    if (!entry || entry.error) throw new Error(`Image ${imageId} is not a usable image.`);
+    let input: RtTensor | undefined;
+    for await (const s of tensors([imageId], run.preprocess, run.dims)) input = s.tensor;
+    const trace = await traceImage(createWebSession, v, input!);
+    return { ...trace, name: entry.name, label: entry.label, blob: entry.blob };
   },
 
   exportModel(id: string): Uint8Array {

@@ -185,7 +185,8 @@ describe('sensitivity on the PP-OCR classifier', async () => {
     expect(res.complete).toBe(true);
     // Every row but those that only move values (MaxPool, Reshape...: no error of their own).
     expect(res.layers.length).toBe(variant.layers.filter((l) => !['MaxPool', 'Reshape', 'Flatten'].includes(l.op)).length);
-    expect(progress.at(-1)).toBe(inputs.length * (2 + res.layers.length * 4));
+    expect(progress.at(-1)).toBe(inputs.length * (2 + res.layers.reduce((n, l) => n + (['Conv', 'MatMul', 'Gemm'].includes(l.op) ? 4 : 2), 0)));
+    for (const l of res.layers.filter((x) => x.op === 'Add')) expect(l.isolatedSqnrDb.weights).toBeNaN();
     const convs = res.layers.filter((l) => l.op === 'Conv');
     for (const l of convs) {
       expect(Number.isFinite(l.isolatedSqnrDb.weights)).toBe(true);
@@ -209,4 +210,22 @@ describe('sensitivity on the PP-OCR classifier', async () => {
     expect(res.complete).toBe(false);
     expect(res.layers.length).toBe(2);
   }, 60_000);
+});
+
+describe('layoutGraph', () => {
+  it('lays out the PP-OCR classifier top to bottom: every edge goes down, no two nodes overlap', async () => {
+    const { layoutGraph } = await import('./graph');
+    const model = parseModel(new Uint8Array(readFileSync(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))));
+    normalizeModel(model);
+    const g = layoutGraph(model);
+    expect(g.nodes.length).toBe(model.graph!.node.length);
+    const at = new Map(g.nodes.map((n) => [n.name, n]));
+    for (const e of g.edges) expect(at.get(e.to)!.y).toBeGreaterThan(at.get(e.from)!.y);
+    for (const a of g.nodes) for (const b of g.nodes) {
+      if (a === b) continue;
+      const overlap = Math.abs(a.x - b.x) < (a.width + b.width) / 2 && Math.abs(a.y - b.y) < (a.height + b.height) / 2;
+      expect(overlap).toBe(false);
+    }
+    expect(g.edges.every((e) => e.points.length >= 2)).toBe(true);
+  });
 });

@@ -196,6 +196,8 @@ export interface ActivationView {
   choices: CalibratorChoice[];
   /** the calibrator of the run */
   chosen: CalibratorId;
+  /** the range the quantized model uses (an op that shares its input's range takes that one) */
+  used?: { min: number; max: number };
 }
 
 /** Mean of x² over the histogram (bin centres clamped to the exact extremes). */

@@ -26,6 +26,8 @@ export interface PreparedVariants {
   equalizedStats?: ActivationStats;
   equalized?: { model: ModelProto; pairs: EqualizedPair[] };
   biasShifts: Record<string, BiasShift[]>;
+  /** E[x] per conv input, per FP32 model, when bias correction was asked for (to re-apply it to new variants) */
+  means: Map<ModelProto, ConvInputMeans>;
 }
 
 export type PhaseProgress = (phase: 'calibrate' | 'equalize' | 'bias-correction' | 'quantize', done: number, total: number) => void;
@@ -78,5 +80,5 @@ export async function prepareVariants(
     variants.push({ ...v, reference: base });
     onProgress('quantize', i + 1, specs.length);
   }
-  return { variants, stats, equalizedStats, equalized, biasShifts };
+  return { variants, stats, equalizedStats, equalized, biasShifts, means };
 }

@@ -78,8 +78,10 @@ export interface Variant {
   layers: LayerRow[];
   /** FP32 tensor → the int8 model's dequantized tensor that stands for it */
   compare: Map<string, string>;
-  /** the FP32 model this variant quantizes (after equalisation or bias correction, if any) */
+  /** the FP32 model its layer errors are measured against (equalised if any; before bias correction) */
   reference: ModelProto;
+  /** the FP32 model it was quantized from (equalised and bias-corrected, if asked for) */
+  source: ModelProto;
   /** size if the quantized weights were packed at their bit width instead of stored in int8 */
   packedSizeBytes: number;
 }
@@ -145,7 +147,7 @@ export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStat
     saved += (stored * (8 - bits)) / 8;
   }
   const packedSizeBytes = Math.round(bytes.length - saved);
-  return { id, config, qdq, bytes, layers, compare, reference: fp32, packedSizeBytes };
+  return { id, config, qdq, bytes, layers, compare, reference: fp32, source: fp32, packedSizeBytes };
 }
 
 // ***** evaluation *****

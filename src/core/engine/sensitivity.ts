@@ -25,7 +25,7 @@ export interface LayerSensitivity {
   op: string;
   /**
    * SQNR (dB) of the layer's output when only this layer is quantized and its inputs are FP32: weights and
-   * input activations together, weights alone, activations alone.
+   * input activations together, weights alone (NaN for an op without weights), activations alone.
    */
   isolatedSqnrDb: { both: number; weights: number; activations: number };
   /** the model output when only this layer is quantized */
@@ -122,7 +122,9 @@ export async function measureSensitivity(
     t !== graph.output[0].name && q.tensors.some((x) => x.kind === 'activation' && x.name === t) ? `${t}_DequantizeLinear_Output` : t;
   // Ops that only move or select values (MaxPool, Reshape...) add no error of their own: not measured.
   const rows = variant.layers.filter((r) => !QDQ_OPS[r.op]?.sharesInputRange);
-  const total = inputs.length * (2 + rows.length * 4);
+  // An op without weights has no weight-only error, and its activation-only model is the "both" one.
+  const weighted = (r: LayerRow) => QDQ_OPS[r.op]?.weight !== undefined;
+  const total = inputs.length * (2 + rows.reduce((n, r) => n + (weighted(r) ? 4 : 2), 0));
   let done = 0;
   const step = () => onProgress(++done, total);
 
@@ -176,8 +178,8 @@ export async function measureSensitivity(
       const both = new ErrorAccumulator();
       const b = build(configs.both, [row.tensor]);
       const onlyThis = await score(b.bytes, b.out, b.extra, (i, out) => both.add(fp32[i][row.tensor], out[b.extra[0]].data as Float32Array));
-      const weights = await isolated(configs.weights);
-      const activations = await isolated(configs.activations);
+      const weights = weighted(row) ? await isolated(configs.weights) : NaN;
+      const activations = weighted(row) ? await isolated(configs.activations) : both.sqnrDb;
       const a = build(configs.allBut, []);
       const allBut = await score(a.bytes, a.out);
       result.layers.push({

@@ -128,12 +128,16 @@ export async function measureConvInputMeans(
  * `fp32` with corrected biases; the activation ranges of the uncorrected model still apply.
  */
 export function applyBiasCorrection(fp32: ModelProto, config: QuantConfig, measured: ConvInputMeans): { model: ModelProto; shifts: BiasShift[] } {
-  const excluded = new Set(config.excludeNodes);
+  const overrides = config.layerOverrides ?? {};
+  // Layers kept in FP32 (or whose weights stay float) have no weight error to correct.
+  const excluded = new Set([
+    ...config.excludeNodes,
+    ...Object.keys(overrides).filter((k) => overrides[k].keepFp32 || overrides[k].quantizeWeights === false),
+  ]);
   const convs = measured.convs.filter((c) => !excluded.has(c.g.node.name));
   const model = cloneModel(fp32);
   const graph = model.graph!;
   const mIndex = new GraphIndex(graph);
-  const wRange = qRange('int8', config.weightSymmetric, config.weightBits);
   const shifts: BiasShift[] = [];
   for (const c of convs) {
     if (!c.n) continue;
@@ -142,7 +146,9 @@ export function applyBiasCorrection(fp32: ModelProto, config: QuantConfig, measu
     const wT = mIndex.initializers.get(conv.input[1])!;
     const dims = tensorDims(wT);
     const w = tensorToFloat32(wT);
-    const axis = config.weightGranularity === 'per-channel' ? 0 : null;
+    const o = overrides[conv.name] ?? {};
+    const axis = (o.weightGranularity ?? config.weightGranularity) === 'per-channel' ? 0 : null;
+    const wRange = qRange('int8', config.weightSymmetric, Math.min(8, o.weightBits ?? config.weightBits));
     const q = quantizeWeights(w, dims, axis, wRange, config.weightSymmetric, qRange('int8', false));
     const [outC, inPerGroup, kH, kW] = dims;
     const perOut = inPerGroup * kH * kW;

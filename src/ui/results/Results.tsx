@@ -7,6 +7,8 @@ import { bytes, db, pct } from '../format';
 import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
 import { diagnose } from './diagnose';
 import { Preparation } from './Preparation';
+import { Analysis } from '../analysis/Analysis';
+import { selectLayer } from '../../store/analysis-actions';
 
 function schemeText(report: RunReport): string {
   const v = report.variants[0];
@@ -24,6 +26,7 @@ export function Results() {
   const report = useApp((s) => s.report);
   const sort = useApp((s) => s.layerSort);
   const model = useApp((s) => s.model);
+  const selected = useApp((s) => s.selectedLayer);
   if (!report) return null;
   const labelled = report.fp32.top1 !== null;
   const rows = layerTableRows(report.layers, sort.key, sort.descending);
@@ -56,7 +59,7 @@ export function Results() {
         </article>
         {report.variants.map((v) => (
           <article className={`metric-card ${v.agreementTop1 < 0.5 ? 'collapsed' : ''}`} key={v.id} data-testid={`variant-${v.id}`}>
-            <h3>{VARIANT_LABEL[v.id] ?? v.id}</h3>
+            <h3>{VARIANT_LABEL[v.id] ?? v.label ?? v.id}</h3>
             <dl>
               {labelled && (
                 <>
@@ -99,6 +102,7 @@ export function Results() {
         </section>
       )}
       <Preparation model={model} report={report} />
+      <Analysis />
       <h3>Per-layer error</h3>
       <p className="muted small">
         SQNR between each FP32 activation and the int8 model&apos;s dequantized one, with all layers quantized (error accumulates), over{' '}
@@ -122,7 +126,7 @@ export function Results() {
           </thead>
           <tbody>
             {rows.map((r) => (
-              <tr key={r.tensor} data-layer={r.node}>
+              <tr key={r.tensor} data-layer={r.node} className={r.node === selected ? 'selected' : ''} onClick={() => void selectLayer(r.node)}>
                 <td className="num muted">{r.order + 1}</td>
                 <td className="mono" title={`tensor ${r.tensor}`}>
                   {r.node}

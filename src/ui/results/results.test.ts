@@ -15,7 +15,7 @@ function report(pt: number, pc: number): RunReport {
   const v = (id: string, agreementTop1: number) => ({
     id, config: defaultQuantConfig, cle: false, biasCorrection: false, sizeBytes: 1, packedSizeBytes: 1, top1: null, top5: null, agreementTop1, outputSqnrDb: 0, outputKl: 0, sqnrSamples: 1, fused: [], tensors: [], uncalibrated: [], predictions: [],
   });
-  return { calibrationSamples: 1, evaluationSamples: 1, fp32: { top1: null, top5: null, sizeBytes: 4, predictions: [] }, variants: [v('per-tensor', pt), v('per-channel', pc)], layers, equalizedPairs: 0 };
+  return { calibrationSamples: 1, evaluationSamples: 1, evalIds: [0], fp32: { top1: null, top5: null, sizeBytes: 4, predictions: [] }, variants: [v('per-tensor', pt), v('per-channel', pc)], layers, equalizedPairs: 0 };
 }
 
 describe('layer table rows', () => {

@@ -11,6 +11,7 @@ const PHASES: Record<ProgressEvent['phase'], string> = {
   'bias-correction': 'Measuring bias shifts',
   quantize: 'Building int8 models',
   evaluate: 'Evaluating FP32 and int8',
+  sensitivity: 'Measuring layer sensitivity',
 };
 
 const BITS = [16, 8, 7, 6, 5, 4, 3, 2];

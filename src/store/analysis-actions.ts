@@ -1,0 +1,230 @@
+import { engine, proxy } from '../bridge/engine';
+import type { LayerOverride, ProgressEvent, RunReport, SensitivityResult } from '../core';
+import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
+import { appStore } from './store';
+
+const set = appStore.setState;
+const get = appStore.getState;
+
+function message(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
+}
+
+// ***** URL: the view is part of the address (tab, variant, layer) *****
+
+export function viewHash(s: { analysisTab: AnalysisTab; analysisVariant: string; selectedLayer: string | null }): string {
+  const p = new URLSearchParams({ tab: s.analysisTab, variant: s.analysisVariant });
+  if (s.selectedLayer) p.set('layer', s.selectedLayer);
+  return `#${p.toString()}`;
+}
+
+export function parseViewHash(hash: string): { tab?: AnalysisTab; variant?: string; layer?: string } {
+  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const tab = p.get('tab');
+  return {
+    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' ? { tab } : {}),
+    ...(p.get('variant') ? { variant: p.get('variant')! } : {}),
+    ...(p.get('layer') ? { layer: p.get('layer')! } : {}),
+  };
+}
+
+function writeHash() {
+  if (typeof history === 'undefined') return;
+  history.replaceState(null, '', viewHash(get()));
+}
+
+/** The layer whose error is worst in a variant: where a newcomer should look first. */
+export function worstLayer(report: RunReport, variant: string): string | null {
+  let worst: { node: string; v: number } | null = null;
+  for (const l of report.layers) {
+    const v = l.sqnrDb[variant];
+    if (v === undefined || Number.isNaN(v)) continue;
+    if (!worst || v < worst.v) worst = { node: l.node, v };
+  }
+  return worst?.node ?? null;
+}
+
+/** After a run: fresh analysis state, the graph laid out, and the view from the URL (or the worst layer). */
+export async function startAnalysis(report: RunReport): Promise<void> {
+  const fromUrl = parseViewHash(location.hash);
+  const ids = report.variants.map((v) => v.id);
+  const variant = fromUrl.variant && ids.includes(fromUrl.variant) ? fromUrl.variant : ids.includes('per-tensor') ? 'per-tensor' : ids[0];
+  const layer = fromUrl.layer && report.layers.some((l) => l.node === fromUrl.layer) ? fromUrl.layer : worstLayer(report, variant);
+  revokeImage();
+  set({
+    analysisTab: fromUrl.tab ?? 'layers',
+    analysisVariant: variant,
+    selectedLayer: null,
+    graph: null,
+    weightView: null,
+    activationView: null,
+    viewsFor: null,
+    sensitivity: {},
+    sensitivityStatus: 'idle',
+    sensitivityProgress: null,
+    sensitivityError: null,
+    overrideLayers: [],
+    overrideStatus: 'idle',
+    overrideError: null,
+    imageDetail: null,
+    imageStatus: 'idle',
+    imageError: null,
+  });
+  if (layer) await selectLayer(layer);
+  try {
+    const [graph, weightSpreads] = await Promise.all([engine().graphLayout(), engine().weightSpreads(variant)]);
+    set({ graph, weightSpreads });
+  } catch (e) {
+    console.warn('graph layout failed', e);
+  }
+}
+
+let viewRequest = 0;
+
+/** Selects a layer everywhere (graph, table, charts, URL) and fetches its weight and activation views. */
+export async function selectLayer(node: string): Promise<void> {
+  set({ selectedLayer: node });
+  writeHash();
+  await loadViews();
+}
+
+async function loadViews(): Promise<void> {
+  const { report, selectedLayer, analysisVariant } = get();
+  if (!report || !selectedLayer) return;
+  const row = report.layers.find((l) => l.node === selectedLayer);
+  const mine = ++viewRequest;
+  try {
+    const [w, a] = await Promise.all([
+      engine().weightView(analysisVariant, selectedLayer),
+      row ? engine().activationView(analysisVariant, row.tensor) : Promise.resolve(null),
+    ]);
+    // A later selection wins: answers to an older one are dropped.
+    if (mine === viewRequest) set({ weightView: w, activationView: a, viewsFor: selectedLayer });
+  } catch (e) {
+    if (mine === viewRequest) set({ weightView: null, activationView: null, viewsFor: selectedLayer });
+    console.warn('layer views failed', e);
+  }
+}
+
+export async function setAnalysisVariant(id: string): Promise<void> {
+  set({ analysisVariant: id });
+  writeHash();
+  await loadViews();
+}
+
+export function setAnalysisTab(tab: AnalysisTab): void {
+  set({ analysisTab: tab });
+  writeHash();
+}
+
+export function setGraphMetric(m: GraphMetric): void {
+  set({ graphMetric: m });
+}
+
+// ***** sensitivity *****
+
+export async function runSensitivity(): Promise<void> {
+  const { analysisVariant: id, sensitivityImages } = get();
+  set({ sensitivityStatus: 'running', sensitivityError: null, sensitivityProgress: null });
+  const keep = (r: SensitivityResult) => set((s) => ({ sensitivity: { ...s.sensitivity, [id]: r } }));
+  try {
+    const result = await engine().sensitivity(
+      id,
+      sensitivityImages,
+      proxy((e: ProgressEvent) => set({ sensitivityProgress: e })),
+      proxy(keep),
+    );
+    keep(result);
+    set({
+      sensitivityStatus: result.complete ? 'done' : 'cancelled',
+      sensitivityProgress: null,
+      overrideLayers: suggestedLayers(result),
+    });
+  } catch (e) {
+    set({ sensitivityStatus: 'error', sensitivityError: message(e), sensitivityProgress: null });
+  }
+}
+
+export function cancelAnalysis(): void {
+  void engine().cancel();
+}
+
+/**
+ * The layers to keep in higher precision: those whose exclusion gains at least 3 dB of output SQNR over the
+ * fully quantized model, best first, at most 5; if none gains that much, the best one.
+ */
+export function suggestedLayers(r: SensitivityResult, minGainDb = 3, max = 5): string[] {
+  const gains = r.layers
+    .map((l) => ({ node: l.node, gain: l.allBut.outputSqnrDb - r.all.outputSqnrDb }))
+    .filter((g) => Number.isFinite(g.gain) || g.gain === Infinity)
+    .sort((a, b) => b.gain - a.gain);
+  const strong = gains.filter((g) => g.gain >= minGainDb).slice(0, max);
+  return (strong.length ? strong : gains.slice(0, 1)).map((g) => g.node);
+}
+
+export function toggleOverrideLayer(node: string): void {
+  set((s) => ({ overrideLayers: s.overrideLayers.includes(node) ? s.overrideLayers.filter((n) => n !== node) : [...s.overrideLayers, node] }));
+}
+
+const MODE_OVERRIDE: Record<'fp32' | 'per-channel' | 'w8a16', LayerOverride> = {
+  fp32: { keepFp32: true },
+  'per-channel': { weightGranularity: 'per-channel' },
+  w8a16: { activationBits: 16 },
+};
+
+export const MODE_TEXT: Record<'fp32' | 'per-channel' | 'w8a16', string> = {
+  fp32: 'kept in FP32',
+  'per-channel': 'with per-channel weights',
+  w8a16: 'with 16-bit outputs',
+};
+
+/** Merges a one-variant report (from applyOverrides) into the current one. */
+export function mergeVariantReport(report: RunReport, extra: RunReport, label: string): RunReport {
+  const v = { ...extra.variants[0], label };
+  const variants = [...report.variants.filter((x) => x.id !== v.id), v];
+  const sqnr = new Map(extra.layers.map((l) => [l.tensor, l.sqnrDb[v.id]]));
+  const layers = report.layers.map((l) => {
+    const rest = Object.fromEntries(Object.entries(l.sqnrDb).filter(([k]) => k !== v.id));
+    const mine = sqnr.get(l.tensor);
+    return { ...l, sqnrDb: mine === undefined ? rest : { ...rest, [v.id]: mine } };
+  });
+  return { ...report, variants, layers };
+}
+
+/** Re-evaluates the analysed variant with the ticked layers overridden; the result appears as a new card. */
+export async function applyOverrides(): Promise<void> {
+  const { analysisVariant: base, overrideLayers, overrideMode, sqnrSamples } = get();
+  if (!overrideLayers.length) return;
+  const newId = `${base}+fix`;
+  const overrides = Object.fromEntries(overrideLayers.map((n) => [n, MODE_OVERRIDE[overrideMode]]));
+  set({ overrideStatus: 'running', overrideError: null });
+  try {
+    const extra = await engine().applyOverrides(base, newId, overrides, sqnrSamples, proxy((e: ProgressEvent) => set({ sensitivityProgress: e })));
+    const report = get().report;
+    if (!report) return;
+    const n = overrideLayers.length;
+    const label = `${base}, ${n} layer${n > 1 ? 's' : ''} ${MODE_TEXT[overrideMode]}`;
+    set({ report: mergeVariantReport(report, extra, label), overrideStatus: 'idle', sensitivityProgress: null });
+  } catch (e) {
+    set({ overrideStatus: 'error', overrideError: message(e), sensitivityProgress: null });
+  }
+}
+
+// ***** one image *****
+
+function revokeImage() {
+  const d = get().imageDetail;
+  if (d) URL.revokeObjectURL(d.url);
+}
+
+export async function openImage(id: number): Promise<void> {
+  const variant = get().analysisVariant;
+  set({ imageStatus: 'loading', imageError: null });
+  try {
+    const d = await engine().imageDetail(id, variant);
+    revokeImage();
+    set({ imageDetail: { ...d, id, url: URL.createObjectURL(d.blob) }, imageStatus: 'idle' });
+  } catch (e) {
+    set({ imageStatus: 'error', imageError: message(e) });
+  }
+}

@@ -1,0 +1,60 @@
+import { useEffect, useRef } from 'react';
+
+import type Plotly from 'plotly.js-basic-dist-min';
+
+import type { Figure } from './plots';
+
+type PlotlyModule = typeof Plotly;
+interface PlotDiv extends HTMLDivElement {
+  on?(event: 'plotly_click', cb: (e: { points: { customdata?: unknown; x?: unknown }[] }) => void): void;
+}
+
+let plotly: Promise<PlotlyModule> | null = null;
+
+/** Plotly (about 1 MB) loads on the first chart, not with the page. */
+export function loadPlotly(): Promise<PlotlyModule> {
+  plotly ??= import('plotly.js-basic-dist-min').then((m) => m.default);
+  return plotly;
+}
+
+/**
+ * One Plotly chart. `figure` is plain data from a pure builder; clicking a point calls `onPick` with the
+ * point's customdata (a node name in the layer charts).
+ */
+export function Plot({ figure, onPick, testId }: { figure: Figure; onPick?: (key: string) => void; testId?: string }) {
+  const ref = useRef<PlotDiv>(null);
+  const pick = useRef(onPick);
+  useEffect(() => {
+    pick.current = onPick;
+  }, [onPick]);
+  useEffect(() => {
+    let live = true;
+    const div = ref.current;
+    void loadPlotly().then(async (P) => {
+      if (!live || !div) return;
+      const first = !div.classList.contains('js-plotly-plot');
+      await P.react(div, figure.data as never, { autosize: true, ...figure.layout } as never, {
+        displaylogo: false,
+        responsive: true,
+        modeBarButtonsToRemove: ['lasso2d', 'select2d'],
+      });
+      if (first && div.on) {
+        div.on('plotly_click', (e) => {
+          const key = e.points[0]?.customdata;
+          if (typeof key === 'string') pick.current?.(key);
+        });
+      }
+      div.dataset.rendered = 'true';
+    });
+    return () => {
+      live = false;
+    };
+  }, [figure]);
+  useEffect(() => {
+    const div = ref.current;
+    return () => {
+      if (div) void loadPlotly().then((P) => P.purge(div));
+    };
+  }, []);
+  return <div ref={ref} className="plot" data-testid={testId} />;
+}

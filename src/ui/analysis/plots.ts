@@ -1,0 +1,273 @@
+/**
+ * Pure builders of Plotly figures from the analysis data: no DOM, no Plotly import (the library loads lazily
+ * in Plot.tsx). Every string that comes from a model file passes through `plotText`, because Plotly renders a
+ * subset of HTML in labels and hovers.
+ */
+import type { ActivationView, ImageTrace, RunReport, SensitivityResult, WeightView } from '../../core';
+
+export interface Figure {
+  data: Trace[];
+  layout: Layout;
+}
+
+/** The subset of Plotly's trace and layout options these figures use. */
+export interface Trace {
+  type: 'bar' | 'scatter';
+  name?: string;
+  x: (number | string)[];
+  y: number[];
+  base?: number[];
+  width?: number | number[];
+  mode?: 'lines' | 'markers' | 'lines+markers';
+  marker?: { color?: string | string[]; symbol?: string; size?: number; line?: { width: number; color?: string } };
+  line?: { color?: string; width?: number; dash?: string };
+  text?: string[];
+  hovertemplate?: string;
+  hoverinfo?: string;
+  yaxis?: 'y' | 'y2';
+  showlegend?: boolean;
+  customdata?: (string | number)[];
+  opacity?: number;
+}
+
+export interface Shape {
+  type: 'line' | 'rect';
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  xref?: 'x' | 'paper';
+  yref?: 'y' | 'paper';
+  line?: { color?: string; width?: number; dash?: string };
+  fillcolor?: string;
+  opacity?: number;
+  layer?: 'below' | 'above';
+}
+
+export interface Layout {
+  title?: { text: string; font?: { size: number }; y?: number; yanchor?: string };
+  xaxis?: Record<string, unknown>;
+  yaxis?: Record<string, unknown>;
+  yaxis2?: Record<string, unknown>;
+  shapes?: Shape[];
+  barmode?: 'group' | 'overlay';
+  bargap?: number;
+  height?: number;
+  margin?: { l: number; r: number; t: number; b: number };
+  legend?: Record<string, unknown>;
+  showlegend?: boolean;
+  hovermode?: string;
+  annotations?: Record<string, unknown>[];
+}
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text from a model file made inert for Plotly's pseudo-HTML labels: shown as typed, never parsed as tags. */
+export function plotText(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+export const COLORS = {
+  fp32: '#64748b',
+  'per-tensor': '#dc2626',
+  'per-channel': '#2563eb',
+  fix: '#059669',
+  minmax: '#111827',
+  percentile: '#d97706',
+  entropy: '#7c3aed',
+  mse: '#059669',
+  grid: 'rgba(37, 99, 235, 0.35)',
+  bars: '#94a3b8',
+};
+
+export function variantColor(id: string): string {
+  return (COLORS as Record<string, string>)[id] ?? (id.includes('+') ? COLORS.fix : '#0891b2');
+}
+
+// The legend sits between the title and the plot, so it never covers an axis title.
+const base = (title: string, height = 260): Layout => ({
+  title: { text: title, font: { size: 13 }, y: 0.98, yanchor: 'top' } as Layout['title'],
+  height: height + 40,
+  margin: { l: 56, r: 16, t: 74, b: 44 },
+  legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 11 } },
+});
+
+const num = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : x.toPrecision(4));
+
+function histogramBars(b: { lo: number; width: number; counts: number[] }, name: string, color: string): Trace {
+  return {
+    type: 'bar',
+    name,
+    x: b.counts.map((_, i) => b.lo + (i + 0.5) * b.width),
+    y: b.counts,
+    width: b.width,
+    marker: { color, line: { width: 0 } },
+    hovertemplate: `[%{x:.4g} ± ${num(b.width / 2)}]: %{y} values<extra></extra>`,
+  };
+}
+
+/** Weight histogram with the per-tensor quantization grid (ticks) and its clipping range. */
+export function weightHistogramFigure(w: WeightView): Figure {
+  const maxCount = Math.max(1, ...w.histogram.counts);
+  const data: Trace[] = [histogramBars(w.histogram, 'weights', COLORS.bars)];
+  if (w.levels.length) {
+    data.push({
+      type: 'scatter',
+      mode: 'markers',
+      name: `per-tensor grid (${w.levels.length} levels, step ${num(w.perTensor.scale)})`,
+      x: w.levels,
+      y: w.levels.map(() => 0),
+      marker: { symbol: 'line-ns-open', size: 10, color: COLORS.grid },
+      hovertemplate: 'level %{x:.4g}<extra></extra>',
+    });
+  }
+  const layout = base(`Weights of ${plotText(w.node)} (${w.dims.join('×')}), ${w.bits}-bit`);
+  layout.shapes = [w.perTensor.clipLo, w.perTensor.clipHi].map((x) => ({
+    type: 'line', x0: x, x1: x, y0: 0, y1: maxCount, line: { color: COLORS['per-tensor'], width: 1.5, dash: 'dash' },
+  }));
+  layout.xaxis = { title: { text: 'weight value' }, zeroline: false };
+  layout.yaxis = { title: { text: 'count' } };
+  layout.bargap = 0;
+  return { data, layout };
+}
+
+/**
+ * Per-output-channel weight ranges (a bar from min to max per channel) with the per-tensor range drawn over
+ * them, and on a log axis how many of the per-tensor levels each channel actually uses.
+ */
+export function channelRangeFigure(w: WeightView): Figure {
+  const ch = w.channels.min.map((_, i) => i);
+  const data: Trace[] = [
+    {
+      type: 'bar',
+      name: 'channel range [min, max]',
+      x: ch,
+      base: w.channels.min,
+      y: w.channels.max.map((m, i) => Math.max(m - w.channels.min[i], 1e-12)),
+      marker: { color: COLORS['per-channel'] },
+      customdata: w.channels.max,
+      hovertemplate: 'channel %{x}: [%{base:.4g}, %{customdata:.4g}]<extra></extra>',
+    },
+    {
+      type: 'scatter',
+      mode: 'markers',
+      name: 'levels used with per-tensor scale',
+      x: ch,
+      y: w.channels.levelsPerTensor,
+      yaxis: 'y2',
+      marker: { color: COLORS['per-tensor'], size: 5 },
+      hovertemplate: 'channel %{x}: %{y} levels of the per-tensor grid<extra></extra>',
+    },
+  ];
+  const layout = base(`Per-channel ranges of ${plotText(w.node)}: largest/smallest |w| = ${num(w.spread)}×`, 300);
+  layout.shapes = [w.perTensor.min, w.perTensor.max].map((y) => ({
+    type: 'line', xref: 'paper', x0: 0, x1: 1, y0: y, y1: y, line: { color: COLORS['per-tensor'], width: 1.5, dash: 'dash' },
+  }));
+  layout.xaxis = { title: { text: 'output channel' } };
+  layout.yaxis = { title: { text: 'weight value' } };
+  layout.yaxis2 = { title: { text: 'levels used' }, overlaying: 'y', side: 'right', type: 'log', showgrid: false };
+  layout.margin = { l: 56, r: 56, t: 74, b: 44 };
+  layout.bargap = 0.15;
+  return { data, layout };
+}
+
+/** Activation histogram over the calibration set with the range each calibrator would choose. */
+export function activationFigure(a: ActivationView, logY: boolean): Figure {
+  const maxCount = Math.max(1, ...a.histogram.counts);
+  const data: Trace[] = [histogramBars(a.histogram, 'calibration values', COLORS.bars)];
+  for (const c of a.choices) {
+    const color = (COLORS as Record<string, string>)[c.calibrator];
+    const xs = c.min < 0 ? [c.min, c.min, NaN, c.max, c.max] : [c.max, c.max];
+    const ys = c.min < 0 ? [logY ? 1 : 0, maxCount, NaN, logY ? 1 : 0, maxCount] : [logY ? 1 : 0, maxCount];
+    data.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: `${c.label}${c.calibrator === a.chosen ? ' (used)' : ''}: clips ${(c.clipped * 100).toPrecision(2)}%`,
+      x: xs,
+      y: ys,
+      line: { color, width: c.calibrator === a.chosen ? 3 : 1.5, dash: c.calibrator === a.chosen ? 'solid' : 'dot' },
+      hovertemplate: `${c.label}: [${num(c.min)}, ${num(c.max)}], clips ${(c.clipped * 100).toPrecision(3)}%, expected SQNR ${c.expectedSqnrDb.toFixed(1)} dB<extra></extra>`,
+    });
+  }
+  const layout = base(`Activation ${plotText(a.tensor)} over ${a.samples} calibration images (${a.values.toLocaleString('en')} values)`, 300);
+  layout.xaxis = { title: { text: 'activation value' }, zeroline: false };
+  layout.yaxis = { title: { text: 'count' }, type: logY ? 'log' : 'linear' };
+  layout.bargap = 0;
+  return { data, layout };
+}
+
+/**
+ * SQNR per layer in graph order: one bar series per variant (whole int8 model, error accumulated) and, when
+ * sensitivity was measured, the isolated error of the analysed variant (weights only, activations only).
+ */
+export function sqnrFigure(report: RunReport, variants: string[], selected: string | null, sensitivity?: SensitivityResult): Figure {
+  const rows = [...report.layers].sort((a, b) => a.order - b.order);
+  const x = rows.map((r) => r.order + 1);
+  const names = rows.map((r) => plotText(`${r.node} (${r.op}${r.depthwise ? ', depthwise' : ''})`));
+  const label = (id: string) => plotText(report.variants.find((v) => v.id === id)?.label ?? id);
+  const clampDb = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? NaN : v === Infinity ? 100 : v === -Infinity ? -20 : v);
+  const data: Trace[] = variants.map((id) => ({
+    type: 'bar',
+    name: `${label(id)}: whole model`,
+    x,
+    y: rows.map((r) => clampDb(r.sqnrDb[id])),
+    text: names,
+    customdata: rows.map((r) => r.node),
+    marker: { color: variantColor(id) },
+    hovertemplate: `#%{x} %{text}<br>${label(id)}: %{y:.1f} dB<extra></extra>`,
+  }));
+  if (sensitivity) {
+    const byNode = new Map(sensitivity.layers.map((l) => [l.node, l]));
+    for (const [key, name, color, symbol] of [
+      ['weights', 'weights only', '#0f766e', 'triangle-up'],
+      ['activations', 'activations only', '#a16207', 'triangle-down'],
+    ] as const) {
+      data.push({
+        type: 'scatter',
+        mode: 'markers',
+        name: `${label(sensitivity.variantId)}, layer alone: ${name}`,
+        x,
+        y: rows.map((r) => clampDb(byNode.get(r.node)?.isolatedSqnrDb[key])),
+        text: names,
+        customdata: rows.map((r) => r.node),
+        marker: { color, symbol, size: 8 },
+        hovertemplate: `#%{x} %{text}<br>alone, ${name}: %{y:.1f} dB<extra></extra>`,
+      });
+    }
+  }
+  const layout = base('SQNR per layer (higher is better; +6 dB ≈ 1 bit)', 320);
+  layout.barmode = 'group';
+  layout.xaxis = { title: { text: 'layer (graph order)' } };
+  layout.yaxis = { title: { text: 'SQNR (dB)' } };
+  const sel = rows.find((r) => r.node === selected);
+  if (sel) layout.shapes = [{ type: 'rect', x0: sel.order + 0.5, x1: sel.order + 1.5, y0: 0, y1: 1, yref: 'paper', fillcolor: '#fde68a', opacity: 0.5, layer: 'below', line: { width: 0 } }];
+  return { data, layout };
+}
+
+/** One image's SQNR per layer, with the layer where its error jumps marked. */
+export function imageLayersFigure(t: ImageTrace): Figure {
+  const x = t.layers.map((_, i) => i + 1);
+  const names = t.layers.map((l) => plotText(l.node));
+  const data: Trace[] = [
+    {
+      type: 'scatter',
+      mode: 'lines+markers',
+      name: 'SQNR on this image',
+      x,
+      y: t.layers.map((l) => (l.sqnrDb === Infinity ? 100 : l.sqnrDb)),
+      text: names,
+      customdata: t.layers.map((l) => l.node),
+      marker: { color: COLORS['per-tensor'], size: 6 },
+      line: { color: COLORS['per-tensor'] },
+      hovertemplate: '#%{x} %{text}: %{y:.1f} dB<extra></extra>',
+    },
+  ];
+  const layout = base('Error of this image, layer by layer', 260);
+  layout.xaxis = { title: { text: 'layer (graph order)' } };
+  layout.yaxis = { title: { text: 'SQNR (dB)' } };
+  if (t.jump >= 0) {
+    layout.shapes = [{ type: 'line', x0: t.jump + 1, x1: t.jump + 1, y0: 0, y1: 1, yref: 'paper', line: { color: '#d97706', width: 2, dash: 'dash' } }];
+    layout.annotations = [{ x: t.jump + 1, y: 1, yref: 'paper', text: `jumps at ${names[t.jump]}`, showarrow: false, yanchor: 'bottom', font: { size: 11, color: '#b45309' } }];
+  }
+  return { data, layout };
+}
