@@ -120,3 +120,80 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     await expect(page.getByTestId('findings')).toContainText('Both granularities keep this model');
   });
 });
+
+test.describe('Analysis of MobileNet v1 0.25 (../shared)', () => {
+  test.skip(!haveShared, `../shared is absent (looked in ${SHARED})`);
+
+  test('depthwise ranges span decades, per-tensor SQNR far below per-channel there, sensitivity overrides raise agreement', async ({ page }, info) => {
+    const errors = collectPageErrors(page);
+    // Long main-thread tasks, recorded from the start (reported, not asserted: timings go to the bench).
+    await page.addInitScript(() => {
+      const w = globalThis as unknown as { __longTasks: { start: number; duration: number }[] };
+      w.__longTasks = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ entryTypes: ['longtask'] } as never);
+    });
+    const r = await loadAndRun(page, 'mobilenet_v1_0.25_224.onnx', 'tf-inception');
+    await expect(page.getByTestId('analysis')).toBeVisible();
+
+    // The per-layer table: depthwise layers lose far more per-tensor than per-channel.
+    const rows = page.locator('table[data-testid=layer-table] tbody tr');
+    const table = await rows.evaluateAll((trs) =>
+      trs.map((tr) => ({
+        layer: tr.getAttribute('data-layer')!,
+        op: tr.children[2].textContent ?? '',
+        pt: parseFloat(tr.querySelector('[data-variant=per-tensor] span')?.textContent ?? 'NaN'),
+        pc: parseFloat(tr.querySelector('[data-variant=per-channel] span')?.textContent ?? 'NaN'),
+      })),
+    );
+    const dw = table.filter((t) => t.op.includes('depthwise'));
+    expect(dw.length).toBe(13);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`depthwise layers: mean SQNR per-tensor ${mean(dw.map((d) => d.pt)).toFixed(1)} dB, per-channel ${mean(dw.map((d) => d.pc)).toFixed(1)} dB`);
+    expect(mean(dw.map((d) => d.pc)) - mean(dw.map((d) => d.pt))).toBeGreaterThan(10);
+    for (const d of dw) expect(d.pc).toBeGreaterThan(d.pt);
+
+    // The first depthwise layer: channel ranges spanning orders of magnitude.
+    const before = await page.evaluate(() => (globalThis as unknown as { __longTasks: unknown[] }).__longTasks.length);
+    await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${dw[0].layer}"]`).click();
+    await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', dw[0].layer);
+    await expect(page.getByTestId('channel-ranges')).toHaveAttribute('data-rendered', 'true');
+    await expect(page.getByTestId('weight-spread')).toBeVisible();
+    const spread = Number(await page.getByTestId('weight-spread').getAttribute('data-value'));
+    const minLevels = await page.getByTestId('min-levels').innerText();
+    console.log(`first depthwise layer ${dw[0].layer}: channel range spread ${spread.toFixed(0)}×, fewest levels ${minLevels}`);
+    // Two orders of magnitude between channels: per-tensor leaves the narrowest channel a handful of levels.
+    expect(spread).toBeGreaterThan(50);
+    expect(Number(/^(\d+)/.exec(minLevels)![1])).toBeLessThanOrEqual(5);
+    await expect(page.getByTestId('channel-ranges')).toContainText('|w| max per channel (log)');
+    await page.screenshot({ path: info.outputPath('mobilenet-depthwise.png'), fullPage: true });
+    // A few more selections while charts redraw.
+    for (const d of dw.slice(1, 5)) {
+      await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${d.layer}"]`).click();
+      await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', d.layer);
+      await expect(page.getByTestId('channel-ranges')).toHaveAttribute('data-rendered', 'true');
+    }
+    const long = await page.evaluate((n) => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks.slice(n), before);
+    console.log(`main-thread tasks over 50 ms while charts updated (5 selections): ${long.length}, longest ${Math.max(0, ...long.map((t) => t.duration)).toFixed(0)} ms`);
+
+    // Sensitivity of per-tensor on 16 images; apply the suggestion; agreement rises.
+    await page.getByTestId('tab-sensitivity').click();
+    await page.getByTestId('sensitivity-images').fill('16');
+    await page.getByTestId('run-sensitivity').click();
+    await expect(page.getByTestId('sensitivity-table')).toBeVisible({ timeout: 10 * 60_000 });
+    await expect(page.getByTestId('run-sensitivity')).toBeEnabled({ timeout: 10 * 60_000 });
+    await page.screenshot({ path: info.outputPath('mobilenet-sensitivity.png'), fullPage: true });
+    const ticked = await page.locator('table[data-testid=sensitivity-table] input[type=checkbox]:checked').count();
+    expect(ticked).toBeGreaterThan(0);
+    await page.getByTestId('override-mode').selectOption('per-channel');
+    await page.getByTestId('apply-overrides').click();
+    await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 10 * 60_000 });
+    const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
+    console.log(`per-tensor agreement ${r.tensorAgree}; with ${ticked} suggested layers per-channel: ${fixed}`);
+    expect(fixed).toBeGreaterThan(r.tensorAgree + 0.2);
+    const all = await page.evaluate(() => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks);
+    console.log(`main-thread tasks over 50 ms in the whole session: ${all.length}, over 100 ms: ${all.filter((t) => t.duration > 100).length}, longest ${Math.max(0, ...all.map((t) => t.duration)).toFixed(0)} ms`);
+    expect(errors).toEqual([]);
+  });
+});

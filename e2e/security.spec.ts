@@ -52,6 +52,23 @@ test('names from a model file are shown as text and never run as HTML or script'
   await expect(page.getByTestId('layer-table')).toContainText(EVIL);
   await page.getByTestId('layer-table').getByText(EVIL).first().hover();
   expect(await page.locator('img[src="x"]').count()).toBe(0);
+
+  // The analysis views: the layer selected by name, its charts drawn with the name as text, hovers included.
+  await page.getByTestId('layer-table').getByText(EVIL).first().click();
+  await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', EVIL);
+  await expect(page.getByTestId('layer-details').locator('h3')).toHaveText(EVIL);
+  for (const id of ['weight-histogram', 'channel-ranges', 'sqnr-chart']) await expect(page.getByTestId(id)).toHaveAttribute('data-rendered', 'true');
+  await expect(page.getByTestId('weight-histogram')).toContainText(`Weights of ${EVIL}`);
+  // Hover the first bar of the per-layer chart (the evil conv): Plotly draws its hover label from our text.
+  const bar = page.getByTestId('sqnr-chart').locator('g.point path').first();
+  await bar.hover({ force: true });
+  await expect(page.locator('g.hovertext').first()).toContainText(EVIL);
+  await expect(page.getByTestId('graph').locator(`g.gnode[data-node="${EVIL}"] title`)).toContainText(EVIL);
+  await page.getByTestId('tab-sensitivity').click();
+  await page.getByTestId('sensitivity-images').fill('4');
+  await page.getByTestId('run-sensitivity').click();
+  await expect(page.getByTestId('sensitivity-table')).toContainText(EVIL, { timeout: 120_000 });
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
   expect(await page.locator('script:not([src])').count()).toBe(0);
   expect(dialogs).toEqual([]);
 });

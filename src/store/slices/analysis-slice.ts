@@ -30,6 +30,8 @@ export interface AnalysisSlice {
   /** node the two views above belong to */
   viewsFor: string | null;
   activationLogY: boolean;
+  /** per-channel ranges as |w| max on a log axis; null: decided by the layer's spread */
+  rangesLog: boolean | null;
   sensitivity: Record<string, SensitivityResult>;
   sensitivityStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   sensitivityProgress: ProgressEvent | null;
@@ -57,6 +59,7 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   activationView: null,
   viewsFor: null,
   activationLogY: true,
+  rangesLog: null,
   sensitivity: {},
   sensitivityStatus: 'idle',
   sensitivityProgress: null,

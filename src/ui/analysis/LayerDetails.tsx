@@ -20,7 +20,10 @@ export function LayerDetails() {
   const sens = useApp((s) => s.sensitivity[s.analysisVariant]?.layers.find((l) => l.node === s.selectedLayer));
   const row = report?.layers.find((l) => l.node === selected);
   const wFig = useMemo(() => (w ? weightHistogramFigure(w) : null), [w]);
-  const cFig = useMemo(() => (w ? channelRangeFigure(w) : null), [w]);
+  const rangesLog = useApp((s) => s.rangesLog);
+  // Ranges that span decades are only readable on a log axis: the default when the spread passes 30×.
+  const logRanges = rangesLog ?? (w ? w.spread > 30 : false);
+  const cFig = useMemo(() => (w ? channelRangeFigure(w, logRanges) : null), [w, logRanges]);
   const aFig = useMemo(() => (a ? activationFigure(a, logY) : null), [a, logY]);
   if (!selected || !row) return <p className="muted">Select a layer in the graph, the chart or the table.</p>;
   const loading = viewsFor !== selected;
@@ -97,7 +100,15 @@ export function LayerDetails() {
       )}
       {loading && <p className="muted small">Loading the layer&apos;s data…</p>}
       {wFig && <Plot figure={wFig} testId="weight-histogram" />}
-      {cFig && <Plot figure={cFig} testId="channel-ranges" />}
+      {cFig && (
+        <>
+          <label className="check small">
+            <input type="checkbox" checked={logRanges} onChange={(e) => appStore.setState({ rangesLog: e.target.checked })} data-testid="ranges-log" /> |w| max per
+            channel on a log axis
+          </label>
+          <Plot figure={cFig} testId="channel-ranges" />
+        </>
+      )}
       {!w && !loading && <p className="muted small">This op has no weights.</p>}
       {aFig && (
         <>

@@ -11,6 +11,20 @@ interface PlotDiv extends HTMLDivElement {
 
 let plotly: Promise<PlotlyModule> | null = null;
 
+/**
+ * Charts draw one per task: several charts updating together (a new layer selected) would otherwise run as
+ * one long main-thread task.
+ */
+let queue: Promise<void> = Promise.resolve();
+function inOwnTask<T>(work: () => Promise<T> | T): Promise<T> {
+  const next = queue.then(() => new Promise<void>((r) => setTimeout(r, 0))).then(work);
+  queue = next.then(
+    () => undefined,
+    () => undefined,
+  );
+  return next;
+}
+
 /** Plotly (about 1 MB) loads on the first chart, not with the page. */
 export function loadPlotly(): Promise<PlotlyModule> {
   plotly ??= import('plotly.js-basic-dist-min').then((m) => m.default);
@@ -30,7 +44,7 @@ export function Plot({ figure, onPick, testId }: { figure: Figure; onPick?: (key
   useEffect(() => {
     let live = true;
     const div = ref.current;
-    void loadPlotly().then(async (P) => {
+    void loadPlotly().then((P) => inOwnTask(async () => {
       if (!live || !div) return;
       const first = !div.classList.contains('js-plotly-plot');
       await P.react(div, figure.data as never, { autosize: true, ...figure.layout } as never, {
@@ -45,7 +59,7 @@ export function Plot({ figure, onPick, testId }: { figure: Figure; onPick?: (key
         });
       }
       div.dataset.rendered = 'true';
-    });
+    }));
     return () => {
       live = false;
     };

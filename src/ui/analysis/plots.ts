@@ -133,21 +133,33 @@ export function weightHistogramFigure(w: WeightView): Figure {
 
 /**
  * Per-output-channel weight ranges (a bar from min to max per channel) with the per-tensor range drawn over
- * them, and on a log axis how many of the per-tensor levels each channel actually uses.
+ * them, and on a log axis how many of the per-tensor levels each channel actually uses. With `log`, each
+ * channel's |w| max on a log axis instead: ranges that span decades stay readable.
  */
-export function channelRangeFigure(w: WeightView): Figure {
+export function channelRangeFigure(w: WeightView, log = false): Figure {
   const ch = w.channels.min.map((_, i) => i);
+  const absMax = w.channels.max.map((m, i) => Math.max(Math.abs(m), Math.abs(w.channels.min[i])));
+  const ranges: Trace = log
+    ? {
+        type: 'bar',
+        name: '|w| max per channel (log)',
+        x: ch,
+        y: absMax.map((a) => Math.max(a, 1e-12)),
+        marker: { color: COLORS['per-channel'] },
+        hovertemplate: 'channel %{x}: |w| max %{y:.4g}<extra></extra>',
+      }
+    : {
+        type: 'bar',
+        name: 'channel range [min, max]',
+        x: ch,
+        base: w.channels.min,
+        y: w.channels.max.map((m, i) => Math.max(m - w.channels.min[i], 1e-12)),
+        marker: { color: COLORS['per-channel'] },
+        customdata: w.channels.max,
+        hovertemplate: 'channel %{x}: [%{base:.4g}, %{customdata:.4g}]<extra></extra>',
+      };
   const data: Trace[] = [
-    {
-      type: 'bar',
-      name: 'channel range [min, max]',
-      x: ch,
-      base: w.channels.min,
-      y: w.channels.max.map((m, i) => Math.max(m - w.channels.min[i], 1e-12)),
-      marker: { color: COLORS['per-channel'] },
-      customdata: w.channels.max,
-      hovertemplate: 'channel %{x}: [%{base:.4g}, %{customdata:.4g}]<extra></extra>',
-    },
+    ranges,
     {
       type: 'scatter',
       mode: 'markers',
@@ -160,11 +172,12 @@ export function channelRangeFigure(w: WeightView): Figure {
     },
   ];
   const layout = base(`Per-channel ranges of ${plotText(w.node)}: largest/smallest |w| = ${num(w.spread)}×`, 300);
-  layout.shapes = [w.perTensor.min, w.perTensor.max].map((y) => ({
+  const pt = Math.max(Math.abs(w.perTensor.min), Math.abs(w.perTensor.max));
+  layout.shapes = (log ? [pt] : [w.perTensor.min, w.perTensor.max]).map((y) => ({
     type: 'line', xref: 'paper', x0: 0, x1: 1, y0: y, y1: y, line: { color: COLORS['per-tensor'], width: 1.5, dash: 'dash' },
   }));
   layout.xaxis = { title: { text: 'output channel' } };
-  layout.yaxis = { title: { text: 'weight value' } };
+  layout.yaxis = log ? { title: { text: '|w| max' }, type: 'log' } : { title: { text: 'weight value' } };
   layout.yaxis2 = { title: { text: 'levels used' }, overlaying: 'y', side: 'right', type: 'log', showgrid: false };
   layout.margin = { l: 56, r: 56, t: 74, b: 44 };
   layout.bargap = 0.15;
