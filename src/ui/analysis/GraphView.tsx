@@ -16,10 +16,13 @@ interface Box {
 
 const VIEW_H = 520;
 
-/** The part of the graph shown: the full width, from the top, at the panel's aspect ratio. */
+/**
+ * The part of the graph shown: the full width (at least 420 units, so a narrow chain is not blown up), from
+ * the top, at the panel's aspect ratio.
+ */
 function initialView(g: GraphLayout, aspect: number): Box {
-  const w = Math.max(g.width, 240);
-  return { x: 0, y: 0, w, h: w * aspect };
+  const w = Math.max(g.width, 420);
+  return { x: (g.width - w) / 2, y: 0, w, h: w * aspect };
 }
 
 /**

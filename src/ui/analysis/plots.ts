@@ -22,6 +22,8 @@ export interface Trace {
   marker?: { color?: string | string[]; symbol?: string; size?: number; line?: { width: number; color?: string } };
   line?: { color?: string; width?: number; dash?: string };
   text?: string[];
+  /** 'none': `text` feeds the hover only, never drawn on the bars */
+  textposition?: 'none' | 'auto';
   hovertemplate?: string;
   hoverinfo?: string;
   yaxis?: 'y' | 'y2';
@@ -225,6 +227,7 @@ export function sqnrFigure(report: RunReport, variants: string[], selected: stri
     x,
     y: rows.map((r) => clampDb(r.sqnrDb[id])),
     text: names,
+    textposition: 'none',
     customdata: rows.map((r) => r.node),
     marker: { color: variantColor(id) },
     hovertemplate: `#%{x} %{text}<br>${label(id)}: %{y:.1f} dB<extra></extra>`,
