@@ -192,6 +192,27 @@ test.describe('Analysis of MobileNet v1 0.25 (../shared)', () => {
     const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
     console.log(`per-tensor agreement ${r.tensorAgree}; with ${ticked} suggested layers per-channel: ${fixed}`);
     expect(fixed).toBeGreaterThan(r.tensorAgree + 0.2);
+    // The calibration-size curve of per-channel int8 (MinMax and Percentile, 2 draws, 50 evaluation images).
+    await page.getByTestId('analysis-variant').selectOption('per-channel');
+    await page.getByTestId('tab-calibration').click();
+    await page.getByTestId('curve-panel').getByLabel('Entropy (KL)').uncheck();
+    await page.getByTestId('curve-panel').getByLabel('MSE').uncheck();
+    await page.getByTestId('curve-draws').fill('2');
+    await page.getByTestId('curve-eval-images').fill('50');
+    await page.getByTestId('run-curve').click();
+    await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
+    await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');
+    const curve = await page.locator('table[data-testid=curve-table] tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [tr.getAttribute('data-calibrator'), ...[...tr.querySelectorAll('td[data-size]')].map((td) => Number(td.getAttribute('data-agreement')).toFixed(3))]),
+    );
+    console.log('MobileNet per-channel, agreement by calibration images 1, 2, 4, …, 64, 100:', JSON.stringify(curve));
+    const minmax = curve.find((r) => r[0] === 'minmax')!.slice(1).map(Number);
+    expect(minmax.length).toBe(8);
+    // The full set gives what the main run gave (there on 400 images, here on the first 50).
+    expect(Math.abs(minmax[7] - r.channelAgree)).toBeLessThan(0.15);
+    await expect(page.getByTestId('curve-outliers')).toBeVisible();
+    await page.screenshot({ path: info.outputPath('mobilenet-curve.png'), fullPage: true });
+
     const all = await page.evaluate(() => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks);
     console.log(`main-thread tasks over 50 ms in the whole session: ${all.length}, over 100 ms: ${all.filter((t) => t.duration > 100).length}, longest ${Math.max(0, ...all.map((t) => t.duration)).toFixed(0)} ms`);
     expect(errors).toEqual([]);

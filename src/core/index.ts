@@ -36,3 +36,5 @@ export type { SensitivityResult, LayerSensitivity, RankedLayer, OutputScore } fr
 export type { LayerOverride } from './quant/config';
 export type { ActivationStats } from './calib/stats';
 export { applyBiasCorrection } from './quant/bias-correction';
+export { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes } from './engine/calibration-curve';
+export type { CalibrationCurve, CurvePoint, OutlierImage } from './engine/calibration-curve';

@@ -1,5 +1,5 @@
 import { engine, proxy } from '../bridge/engine';
-import type { LayerOverride, ProgressEvent, RunReport, SensitivityResult } from '../core';
+import type { CalibrationCurve, CurvePoint, LayerOverride, ProgressEvent, RunReport, SensitivityResult } from '../core';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -22,7 +22,7 @@ export function parseViewHash(hash: string): { tab?: AnalysisTab; variant?: stri
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const tab = p.get('tab');
   return {
-    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' ? { tab } : {}),
+    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' || tab === 'calibration' ? { tab } : {}),
     ...(p.get('variant') ? { variant: p.get('variant')! } : {}),
     ...(p.get('layer') ? { layer: p.get('layer')! } : {}),
   };
@@ -69,6 +69,10 @@ export async function startAnalysis(report: RunReport): Promise<void> {
     imageDetail: null,
     imageStatus: 'idle',
     imageError: null,
+    curve: null,
+    curveStatus: 'idle',
+    curveProgress: null,
+    curveError: null,
   });
   if (layer) await selectLayer(layer);
   try {
@@ -227,4 +231,50 @@ export async function openImage(id: number): Promise<void> {
   } catch (e) {
     set({ imageStatus: 'error', imageError: message(e) });
   }
+}
+
+// ***** calibration-size curve *****
+
+export async function runCalibrationCurve(): Promise<void> {
+  const { analysisVariant: id, curveOptions, report } = get();
+  if (!report) return;
+  const sizes = (n: number) => {
+    const out: number[] = [];
+    for (let s = 1; s < n; s *= 2) out.push(s);
+    return [...out, n];
+  };
+  // The chart fills in as points arrive.
+  set({
+    curveStatus: 'running',
+    curveError: null,
+    curveProgress: null,
+    curve: {
+      sizes: sizes(report.calibrationSamples), draws: curveOptions.draws, calibrators: curveOptions.calibrators, evaluationSamples: Math.min(curveOptions.evalImages, report.evaluationSamples),
+      points: [], outliers: [], complete: false, config: report.variants.find((v) => v.id === id)!.config, seed: curveOptions.seed, calibNames: [],
+    },
+  });
+  const onPoint = (p: CurvePoint) => set((s) => (s.curve ? { curve: { ...s.curve, points: [...s.curve.points, p] } } : {}));
+  try {
+    const curve = await engine().calibrationCurve(id, curveOptions, proxy((e: ProgressEvent) => set({ curveProgress: e })), proxy(onPoint));
+    set({ curve, curveStatus: curve.complete ? 'done' : 'cancelled', curveProgress: null });
+  } catch (e) {
+    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    set({ curveStatus: cancelled ? 'cancelled' : 'error', curveError: cancelled ? null : message(e), curveProgress: null });
+  }
+}
+
+/** The curve's points as CSV, its exact configuration in a comment line first. */
+export function curveCsv(c: CalibrationCurve, variant: string): string {
+  const head = `# Quantscope calibration-size curve; variant ${variant}; seed ${c.seed}; ${c.draws} draws; ${c.evaluationSamples} evaluation images; config ${JSON.stringify(c.config)}`;
+  const rows = c.points.map((p) => [p.calibrator, p.size, p.draw, p.agreement.toFixed(6), Number.isFinite(p.outputSqnrDb) ? p.outputSqnrDb.toFixed(4) : String(p.outputSqnrDb)].join(','));
+  return [head, 'calibrator,calibration_images,draw,agreement_top1,output_sqnr_db', ...rows].join('\n') + '\n';
+}
+
+export function downloadText(text: string, fileName: string, type = 'text/csv'): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -2,6 +2,8 @@ import * as Comlink from 'comlink';
 
 import {
   activationViewFor,
+  calibrationCurve,
+  collectPerImageStatistics,
   applyBiasCorrection,
   buildVariant,
   layoutGraph,
@@ -25,6 +27,9 @@ import {
 import type {
   ActivationStats,
   ActivationView,
+  CalibrationCurve,
+  CalibratorId,
+  CurvePoint,
   GraphLayout,
   ImageTrace,
   LayerOverride,
@@ -69,6 +74,8 @@ const state = {
     evalIds: number[];
     stats: Map<string, ActivationStats>;
     means: PreparedVariants['means'];
+    /** per-image statistics of the calibration images, per FP32 model, once an experiment asked for them */
+    perImage: Map<ModelProto, ActivationStats[]>;
   },
   cancelled: false,
 };
@@ -257,6 +264,7 @@ const api = {
       evalIds,
       stats: new Map(req.variants.map((v) => [v.id, v.cle ? prepared.equalizedStats! : prepared.stats])),
       means: prepared.means,
+      perImage: new Map(),
     };
     return buildRunReport(serializeModel(model).length, calibIds.length, variants, ev, {
       evalIds,
@@ -328,6 +336,42 @@ const api = {
     state.variants = [...state.variants.filter((x) => x.id !== newId), v];
     run.stats.set(newId, statsOf(baseId));
     return buildRunReport(serializeModel(state.runModel!).length, run.calibIds.length, [v], ev, { evalIds: run.evalIds });
+  },
+
+  /**
+   * Accuracy against the number of calibration images, per calibrator, over seeded random draws, from
+   * per-image statistics (one extra FP32 pass over the calibration images, kept for the next curve).
+   */
+  async calibrationCurve(
+    variantId: string,
+    opts: { calibrators: CalibratorId[]; draws: number; evalImages: number; seed: number },
+    onProgress?: OnProgress,
+    onPoint?: (p: CurvePoint) => void,
+  ): Promise<CalibrationCurve & { calibNames: string[] }> {
+    const v = variantOf(variantId);
+    state.cancelled = false;
+    const run = state.lastRun!;
+    const signal = { get aborted() { return state.cancelled; } };
+    let perImage = run.perImage.get(v.reference);
+    if (!perImage) {
+      const calib = async function* () {
+        for await (const s of tensors(run.calibIds, run.preprocess, run.dims)) yield s.tensor;
+      };
+      perImage = await collectPerImageStatistics(createWebSession, v.reference, calib(), run.calibIds.length, progressReporter('calibrate', onProgress), signal);
+      run.perImage.set(v.reference, perImage);
+    }
+    const evalInputs: RtTensor[] = [];
+    for await (const s of tensors(run.evalIds.slice(0, opts.evalImages), run.preprocess, run.dims)) evalInputs.push(s.tensor);
+    const curve = await calibrationCurve(createWebSession, v.source, v.config, perImage, evalInputs, {
+      calibrators: opts.calibrators,
+      draws: opts.draws,
+      seed: opts.seed,
+      reference: v.reference,
+      onProgress: progressReporter('experiment', onProgress),
+      onPoint,
+      signal,
+    });
+    return { ...curve, calibNames: run.calibIds.map((id) => state.images[id]?.name ?? `#${id}`) };
   },
 
   /** One evaluation image through FP32 and a variant: top-5s, per-layer error, where the error jumps. */

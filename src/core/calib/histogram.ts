@@ -57,7 +57,11 @@ function spanFor(lo: number, hi: number, exp: number): [number, number] {
 }
 
 /** Adds values to a histogram; returns the (possibly re-allocated) histogram. */
-export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MAX_BINS): Histogram {
+/**
+ * `headroom`: a first batch spans about maxBins / headroom bins, leaving room to grow before bins merge; a
+ * histogram that will see one batch only (per-image statistics) passes 1 and keeps every bin for resolution.
+ */
+export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MAX_BINS, headroom = 4): Histogram {
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < data.length; i++) {
@@ -68,7 +72,7 @@ export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MA
   if (!(lo <= hi)) return h; // empty, or NaN only
   const newMin = Math.min(h.min, lo);
   const newMax = Math.max(h.max, hi);
-  let exp = h.total === 0 ? initialExp(newMin, newMax, maxBins) : h.exp;
+  let exp = h.total === 0 ? initialExp(newMin, newMax, maxBins / headroom) : h.exp;
   let [a, b] = spanFor(newMin, newMax, exp);
   while (b - a + 1 > maxBins) {
     exp++;
@@ -83,10 +87,10 @@ export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MA
   return out;
 }
 
-/** Bin width for a first batch: fine enough that the span uses about a quarter of the bins, so it can grow. */
-function initialExp(lo: number, hi: number, maxBins: number): number {
+/** Bin width for a first batch: the finest power of two at which the span takes about `bins` bins. */
+function initialExp(lo: number, hi: number, bins: number): number {
   const span = Math.max(hi - lo, Math.abs(hi), Math.abs(lo), 1e-30);
-  return Math.floor(Math.log2(span / (maxBins / 4)));
+  return Math.floor(Math.log2(span / bins));
 }
 
 export function mergeHistograms(a: Histogram, b: Histogram, maxBins = DEFAULT_MAX_BINS): Histogram {

@@ -2,7 +2,7 @@ import type { TensorRange } from '../quant/qdq';
 import type { CalibratorId, CalibratorOptions, RangeScheme } from './calibrators';
 import { CALIBRATOR_DEFAULTS, calibrateRange } from './calibrators';
 import type { Histogram } from './histogram';
-import { addValues, emptyHistogram, mergeHistograms } from './histogram';
+import { DEFAULT_MAX_BINS, addValues, emptyHistogram, mergeHistograms } from './histogram';
 
 /**
  * Everything calibration keeps of the activations: per float tensor an exact min/max and a mergeable
@@ -16,20 +16,29 @@ export class ActivationStats {
   /** bumped on every change, so derived ranges can be cached safely */
   version = 0;
 
+  /**
+   * `maxBins` bounds each histogram; `headroom` 1 is for statistics of one image, whose tensors each arrive in
+   * one batch (per-image statistics keep fewer bins, all used for resolution; they still merge exactly).
+   */
+  constructor(
+    readonly maxBins = DEFAULT_MAX_BINS,
+    readonly headroom = 4,
+  ) {}
+
   observe(name: string, data: ArrayLike<number> | BigInt64Array): void {
     this.version++;
     if (!(data instanceof Float32Array)) {
       this.nonFloat.add(name);
       return;
     }
-    this.histograms.set(name, addValues(this.histograms.get(name) ?? emptyHistogram(), data));
+    this.histograms.set(name, addValues(this.histograms.get(name) ?? emptyHistogram(), data, this.maxBins, this.headroom));
   }
 
   merge(other: ActivationStats): void {
     this.version++;
     for (const [name, h] of other.histograms) {
       const mine = this.histograms.get(name);
-      this.histograms.set(name, mine ? mergeHistograms(mine, h) : h);
+      this.histograms.set(name, mine ? mergeHistograms(mine, h, this.maxBins) : h);
     }
     for (const n of other.nonFloat) this.nonFloat.add(n);
     this.samples += other.samples;

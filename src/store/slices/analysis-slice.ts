@@ -1,9 +1,11 @@
 import type { StateCreator } from 'zustand';
 
-import type { ActivationView, GraphLayout, ImageTrace, ProgressEvent, SensitivityResult, WeightView } from '../../core';
+import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, ProgressEvent, SensitivityResult, WeightView } from '../../core';
 import type { AppState } from '../store';
 
-export type AnalysisTab = 'layers' | 'sensitivity' | 'images';
+export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'calibration';
+
+export type CurveResult = CalibrationCurve & { calibNames: string[] };
 export type GraphMetric = 'sqnr' | 'sensitivity' | 'spread';
 
 export interface ImageDetail extends ImageTrace {
@@ -46,6 +48,13 @@ export interface AnalysisSlice {
   imageStatus: 'idle' | 'loading' | 'error';
   imageError: string | null;
   changedOnly: boolean;
+  /** the calibration-size experiment: options, the curve (growing while it runs), status */
+  curveOptions: { calibrators: CalibratorId[]; draws: number; evalImages: number; seed: number };
+  curve: CurveResult | null;
+  curveStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  curveProgress: ProgressEvent | null;
+  curveError: string | null;
+  curveMetric: 'agreement' | 'outputSqnrDb';
 }
 
 export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> = () => ({
@@ -73,4 +82,10 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   imageStatus: 'idle',
   imageError: null,
   changedOnly: true,
+  curveOptions: { calibrators: ['minmax', 'percentile', 'entropy', 'mse'], draws: 3, evalImages: 100, seed: 1 },
+  curve: null,
+  curveStatus: 'idle',
+  curveProgress: null,
+  curveError: null,
+  curveMetric: 'agreement',
 });

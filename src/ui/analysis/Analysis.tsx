@@ -1,6 +1,7 @@
 import { setAnalysisTab, setAnalysisVariant } from '../../store/analysis-actions';
 import type { AnalysisTab } from '../../store/slices/analysis-slice';
 import { useAppShallow } from '../../store/store';
+import { CurvePanel } from './CurvePanel';
 import { GraphView } from './GraphView';
 import { ImagesPanel } from './ImagesPanel';
 import { LayerDetails } from './LayerDetails';
@@ -11,6 +12,7 @@ const TABS: { id: AnalysisTab; label: string }[] = [
   { id: 'layers', label: 'Layers' },
   { id: 'sensitivity', label: 'Sensitivity' },
   { id: 'images', label: 'Images' },
+  { id: 'calibration', label: 'Calibration size' },
 ];
 
 /** Where the error is and why: graph, per-layer charts, sensitivity, single images; one shared selection. */
@@ -53,6 +55,7 @@ export function Analysis() {
       )}
       {tab === 'sensitivity' && <SensitivityPanel />}
       {tab === 'images' && <ImagesPanel />}
+      {tab === 'calibration' && <CurvePanel />}
     </section>
   );
 }

@@ -3,7 +3,8 @@
  * in Plot.tsx). Every string that comes from a model file passes through `plotText`, because Plotly renders a
  * subset of HTML in labels and hovers.
  */
-import type { ActivationView, ImageTrace, RunReport, SensitivityResult, WeightView } from '../../core';
+import { CALIBRATORS, curveBands } from '../../core';
+import type { ActivationView, CalibrationCurve, ImageTrace, RunReport, SensitivityResult, WeightView } from '../../core';
 
 export interface Figure {
   data: Trace[];
@@ -30,6 +31,8 @@ export interface Trace {
   showlegend?: boolean;
   customdata?: (string | number)[];
   opacity?: number;
+  fill?: 'tonexty' | 'none';
+  fillcolor?: string;
 }
 
 export interface Shape {
@@ -285,5 +288,47 @@ export function imageLayersFigure(t: ImageTrace): Figure {
     layout.shapes = [{ type: 'line', x0: t.jump + 1, x1: t.jump + 1, y0: 0, y1: 1, yref: 'paper', line: { color: '#d97706', width: 2, dash: 'dash' } }];
     layout.annotations = [{ x: t.jump + 1, y: 1, yref: 'paper', text: `jumps at ${names[t.jump]}`, showarrow: false, yanchor: 'bottom', font: { size: 11, color: '#b45309' } }];
   }
+  return { data, layout };
+}
+
+function rgba(hex: string, a: number): string {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${a})`;
+}
+
+/**
+ * Agreement (or logits SQNR) against the number of calibration images, per calibrator: the mean over draws
+ * as a line, the min–max over draws as a band.
+ */
+export function curveFigure(c: CalibrationCurve, metric: 'agreement' | 'outputSqnrDb'): Figure {
+  const scale = metric === 'agreement' ? 100 : 1;
+  const unit = metric === 'agreement' ? '%' : ' dB';
+  const data: Trace[] = [];
+  for (const b of curveBands(c, metric)) {
+    if (!b.points.length) continue;
+    const color = (COLORS as Record<string, string>)[b.calibrator] ?? '#334155';
+    const label = CALIBRATORS.find((x) => x.id === b.calibrator)?.label ?? b.calibrator;
+    const x = b.points.map((p) => p.size);
+    const fix = (v: number) => (v === Infinity ? 100 : v * scale);
+    data.push(
+      { type: 'scatter', mode: 'lines', x, y: b.points.map((p) => fix(p.max)), line: { width: 0, color }, hoverinfo: 'skip', showlegend: false },
+      {
+        type: 'scatter', mode: 'lines', x, y: b.points.map((p) => fix(p.min)), line: { width: 0, color }, fill: 'tonexty', fillcolor: rgba(color, 0.15),
+        hoverinfo: 'skip', showlegend: false,
+      },
+      {
+        type: 'scatter', mode: 'lines+markers', name: `${label} (mean of ${c.draws} draws, band min–max)`, x, y: b.points.map((p) => fix(p.mean)),
+        line: { color, width: 2 }, marker: { color, size: 6 },
+        customdata: b.points.map((p) => `${(p.min * scale).toFixed(1)}–${(p.max * scale).toFixed(1)}${unit}`),
+        hovertemplate: `${label}, %{x} images: %{y:.1f}${unit} (draws %{customdata})<extra></extra>`,
+      },
+    );
+  }
+  const layout = base(
+    `${metric === 'agreement' ? 'Top-1 agreement with FP32' : 'Logits SQNR'} against calibration images (${c.evaluationSamples} evaluation images)`,
+    320,
+  );
+  layout.xaxis = { title: { text: 'calibration images' }, type: 'log', tickvals: c.sizes, ticktext: c.sizes.map(String) };
+  layout.yaxis = { title: { text: metric === 'agreement' ? 'agreement (%)' : 'SQNR (dB)' }, ...(metric === 'agreement' ? { range: [0, 101] } : {}) };
   return { data, layout };
 }

@@ -12,6 +12,7 @@ const PHASES: Record<ProgressEvent['phase'], string> = {
   quantize: 'Building int8 models',
   evaluate: 'Evaluating FP32 and int8',
   sensitivity: 'Measuring layer sensitivity',
+  experiment: 'Running the experiment',
 };
 
 const BITS = [16, 8, 7, 6, 5, 4, 3, 2];

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { OCR_MODELS } from '../../../test/shared-data';
+import { nodeSessionFactory } from '../../node/ort-node';
+import { ActivationStats } from '../calib/stats';
+import { mulberry32 } from '../data/split';
+import { parseModel } from '../onnx/model';
+import { normalizeModel } from '../onnx/normalize';
+import { fixInputDims } from '../onnx/passes/fix-input-dims';
+import { defaultQuantConfig } from '../quant/config';
+import { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes, permutation, rangeOutliers } from './calibration-curve';
+import { collectStatistics } from './pipeline';
+
+describe('subsets', () => {
+  it.each([
+    [1, [1]],
+    [5, [1, 2, 4, 5]],
+    [8, [1, 2, 4, 8]],
+    [100, [1, 2, 4, 8, 16, 32, 64, 100]],
+    [0, []],
+  ])('doublingSizes(%i) = %j', (n, sizes) => expect(doublingSizes(n)).toEqual(sizes));
+
+  it('permutation is a seeded shuffle of 0..n-1', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 200 }), fc.integer(), (n, seed) => {
+        const p = permutation(n, seed);
+        expect([...p].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+        expect(permutation(n, seed)).toEqual(p);
+      }),
+    );
+    expect(permutation(50, 1)).not.toEqual(permutation(50, 2));
+  });
+});
+
+describe('rangeOutliers', () => {
+  it('names the image that alone stretches a range, and by how much', () => {
+    const img = (max: number) => {
+      const s = new ActivationStats(64);
+      s.observe('t', Float32Array.of(0, max));
+      return s;
+    };
+    const out = rangeOutliers([img(1), img(1.2), img(10), img(0.9)]);
+    expect(out[0].index).toBe(2);
+    expect(out[0].tensor).toBe('t');
+    expect(out[0].widening).toBeCloseTo((10 - 1.2) / 10, 6);
+    expect(out.length).toBe(1);
+  });
+});
+
+describe('calibration-size curve on the PP-OCR classifier', async () => {
+  const model = parseModel(new Uint8Array(readFileSync(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))));
+  normalizeModel(model);
+  const DIMS = [1, 3, 48, 192];
+  fixInputDims(model.graph!, 'x', DIMS.slice(1));
+  const r = mulberry32(21);
+  const make = (k: number) =>
+    Array.from({ length: k }, () => {
+      const a = r() * 6;
+      return { data: Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => Math.sin((a * (i % 192)) / 30) * 0.8 + (r() - 0.5) * 0.2), dims: DIMS };
+    });
+  const calib = make(6);
+  const evalInputs = make(4);
+  const session = nodeSessionFactory({ fused: false });
+  const iter = (xs: typeof calib) => (async function* () { yield* xs; })();
+  const perImage = await collectPerImageStatistics(session, model, iter(calib), calib.length);
+
+  it('merging the per-image statistics gives the exact ranges of one calibration pass', async () => {
+    const whole = await collectStatistics(session, model, iter(calib), calib.length);
+    const merged = new ActivationStats();
+    for (const s of perImage) merged.merge(s);
+    expect(merged.samples).toBe(6);
+    for (const [name, h] of whole.histograms) {
+      expect(merged.histograms.get(name)!.min).toBe(h.min);
+      expect(merged.histograms.get(name)!.max).toBe(h.max);
+      expect(merged.histograms.get(name)!.total).toBe(h.total);
+    }
+  });
+
+  it('measures every size × draw × calibrator once (the full set once), with progress and bands', async () => {
+    const progress: number[] = [];
+    const curve = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, {
+      calibrators: ['minmax', 'percentile'],
+      draws: 2,
+      onProgress: (d) => progress.push(d),
+    });
+    expect(curve.complete).toBe(true);
+    expect(curve.sizes).toEqual([1, 2, 4, 6]);
+    // 3 partial sizes × 2 draws + the full set, for each of 2 calibrators.
+    expect(curve.points.length).toBe((3 * 2 + 1) * 2);
+    expect(progress.at(-1)).toBe(curve.points.length * evalInputs.length + evalInputs.length);
+    for (const p of curve.points) {
+      expect(p.agreement).toBeGreaterThanOrEqual(0);
+      expect(p.agreement).toBeLessThanOrEqual(1);
+      expect(Number.isNaN(p.outputSqnrDb)).toBe(false);
+    }
+    const bands = curveBands(curve, 'outputSqnrDb');
+    expect(bands.map((b) => b.points.map((p) => p.n))).toEqual([[2, 2, 2, 1], [2, 2, 2, 1]]);
+    for (const b of bands) for (const p of b.points) expect(p.min).toBeLessThanOrEqual(p.max);
+  }, 120_000);
+
+  it('cancelling keeps the points measured', async () => {
+    let n = 0;
+    const curve = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, {
+      calibrators: ['minmax'],
+      draws: 1,
+      onPoint: () => n++,
+      signal: { get aborted() { return n >= 2; } },
+    });
+    expect(curve.complete).toBe(false);
+    expect(curve.points.length).toBe(2);
+  }, 60_000);
+});
