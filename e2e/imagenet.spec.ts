@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { expect, test } from '@playwright/test';
-import type { Page } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
 
 import * as ort from 'onnxruntime-node';
 
@@ -37,6 +37,147 @@ async function loadAndRun(page: Page, model: string, preset: string, prepare: (p
   };
 }
 
+/** Runs the granularity × bits experiment with the given bit widths and reads its cells from the page. */
+async function tradeoffCells(page: Page, wBits: string[], aBits: string[], images: number) {
+  await page.getByTestId('tab-bits').click();
+  const panel = page.getByTestId('tradeoff-panel');
+  for (const b of ['8', '6', '5', '4', '3', '2']) {
+    const box = panel.locator('fieldset', { hasText: 'Weight bits' }).getByLabel(b, { exact: true });
+    if (wBits.includes(b)) await box.check();
+    else await box.uncheck();
+  }
+  for (const b of ['8', '6', '4']) {
+    const box = panel.locator('fieldset', { hasText: 'Activation bits' }).getByLabel(b, { exact: true });
+    if (aBits.includes(b)) await box.check();
+    else await box.uncheck();
+  }
+  await page.getByTestId('tradeoff-eval-images').fill(String(images));
+  await page.getByTestId('run-tradeoff').click();
+  await expect(page.getByTestId('run-tradeoff')).toHaveText('Run again', { timeout: 10 * 60_000 });
+  await expect(page.getByTestId('tradeoff-chart')).toHaveAttribute('data-rendered', 'true');
+  return page.locator('table[data-testid=tradeoff-table] td[data-wbits]').evaluateAll((tds) =>
+    tds.map((t) => ({
+      g: t.getAttribute('data-granularity')!,
+      w: Number(t.getAttribute('data-wbits')),
+      a: Number(t.getAttribute('data-abits')),
+      agreement: Number(t.getAttribute('data-agreement')),
+      top1: Number(t.getAttribute('data-top1')),
+      packed: Number(t.getAttribute('data-packed')),
+    })),
+  );
+}
+
+/** Long main-thread tasks, recorded from the page's start (reported, not asserted: timings go to the bench). */
+async function recordLongTasks(page: Page) {
+  await page.addInitScript(() => {
+    const w = globalThis as unknown as { __longTasks: { start: number; duration: number }[] };
+    w.__longTasks = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ entryTypes: ['longtask'] } as never);
+  });
+}
+
+/**
+ * The analysis views on MobileNet after its run: depthwise ranges spanning decades, per-tensor SQNR far below
+ * per-channel there, sensitivity overrides raising agreement, the calibration-size curve, granularity × bits.
+ */
+async function analyseMobileNet(page: Page, info: TestInfo, r: Awaited<ReturnType<typeof loadAndRun>>) {
+  await expect(page.getByTestId('analysis')).toBeVisible();
+
+  // The per-layer table: depthwise layers lose far more per-tensor than per-channel.
+  const rows = page.locator('table[data-testid=layer-table] tbody tr');
+  const table = await rows.evaluateAll((trs) =>
+    trs.map((tr) => ({
+      layer: tr.getAttribute('data-layer')!,
+      op: tr.children[2].textContent ?? '',
+      pt: parseFloat(tr.querySelector('[data-variant=per-tensor] span')?.textContent ?? 'NaN'),
+      pc: parseFloat(tr.querySelector('[data-variant=per-channel] span')?.textContent ?? 'NaN'),
+    })),
+  );
+  const dw = table.filter((t) => t.op.includes('depthwise'));
+  expect(dw.length).toBe(13);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`depthwise layers: mean SQNR per-tensor ${mean(dw.map((d) => d.pt)).toFixed(1)} dB, per-channel ${mean(dw.map((d) => d.pc)).toFixed(1)} dB`);
+  expect(mean(dw.map((d) => d.pc)) - mean(dw.map((d) => d.pt))).toBeGreaterThan(10);
+  for (const d of dw) expect(d.pc).toBeGreaterThan(d.pt);
+
+  // The first depthwise layer: channel ranges spanning orders of magnitude.
+  const before = await page.evaluate(() => (globalThis as unknown as { __longTasks: unknown[] }).__longTasks.length);
+  await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${dw[0].layer}"]`).click();
+  await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', dw[0].layer);
+  await expect(page.getByTestId('channel-ranges')).toHaveAttribute('data-rendered', 'true');
+  await expect(page.getByTestId('weight-spread')).toBeVisible();
+  const spread = Number(await page.getByTestId('weight-spread').getAttribute('data-value'));
+  const minLevels = await page.getByTestId('min-levels').innerText();
+  console.log(`first depthwise layer ${dw[0].layer}: channel range spread ${spread.toFixed(0)}×, fewest levels ${minLevels}`);
+  // Two orders of magnitude between channels: per-tensor leaves the narrowest channel a handful of levels.
+  expect(spread).toBeGreaterThan(50);
+  expect(Number(/^(\d+)/.exec(minLevels)![1])).toBeLessThanOrEqual(5);
+  await expect(page.getByTestId('channel-ranges')).toContainText('|w| max per channel (log)');
+  await page.screenshot({ path: info.outputPath('mobilenet-depthwise.png'), fullPage: true });
+  // A few more selections while charts redraw.
+  for (const d of dw.slice(1, 5)) {
+    await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${d.layer}"]`).click();
+    await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', d.layer);
+    await expect(page.getByTestId('channel-ranges')).toHaveAttribute('data-rendered', 'true');
+  }
+  const long = await page.evaluate((n) => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks.slice(n), before);
+  console.log(`main-thread tasks over 50 ms while charts updated (5 selections): ${long.length}, longest ${Math.max(0, ...long.map((t) => t.duration)).toFixed(0)} ms`);
+
+  // Sensitivity of per-tensor on 8 images; apply the suggestion; agreement rises.
+  await page.getByTestId('tab-sensitivity').click();
+  await page.getByTestId('sensitivity-images').fill('8');
+  await page.getByTestId('run-sensitivity').click();
+  await expect(page.getByTestId('sensitivity-table')).toBeVisible({ timeout: 10 * 60_000 });
+  await expect(page.getByTestId('run-sensitivity')).toBeEnabled({ timeout: 10 * 60_000 });
+  await page.screenshot({ path: info.outputPath('mobilenet-sensitivity.png'), fullPage: true });
+  const ticked = await page.locator('table[data-testid=sensitivity-table] input[type=checkbox]:checked').count();
+  expect(ticked).toBeGreaterThan(0);
+  await page.getByTestId('override-mode').selectOption('per-channel');
+  await page.getByTestId('apply-overrides').click();
+  await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 10 * 60_000 });
+  const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
+  console.log(`per-tensor agreement ${r.tensorAgree}; with ${ticked} suggested layers per-channel: ${fixed}`);
+  expect(fixed).toBeGreaterThan(r.tensorAgree + 0.2);
+  // The calibration-size curve of per-channel int8 (MinMax and Percentile, 2 draws, 50 evaluation images).
+  await page.getByTestId('analysis-variant').selectOption('per-channel');
+  await page.getByTestId('tab-calibration').click();
+  await page.getByTestId('curve-panel').getByLabel('Entropy (KL)').uncheck();
+  await page.getByTestId('curve-panel').getByLabel('MSE').uncheck();
+  await page.getByTestId('curve-draws').fill('2');
+  await page.getByTestId('curve-eval-images').fill('50');
+  await page.getByTestId('run-curve').click();
+  await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
+  await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');
+  const curve = await page.locator('table[data-testid=curve-table] tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.getAttribute('data-calibrator'), ...[...tr.querySelectorAll('td[data-size]')].map((td) => Number(td.getAttribute('data-agreement')).toFixed(3))]),
+  );
+  console.log('MobileNet per-channel, agreement by calibration images 1, 2, 4, …, 64, 100:', JSON.stringify(curve));
+  const minmax = curve.find((r) => r[0] === 'minmax')!.slice(1).map(Number);
+  expect(minmax.length).toBe(8);
+  // The full set gives what the main run gave (there on 400 images, here on the first 50).
+  expect(Math.abs(minmax[7] - r.channelAgree)).toBeLessThan(0.15);
+  await expect(page.getByTestId('curve-outliers')).toBeVisible();
+  await page.screenshot({ path: info.outputPath('mobilenet-curve.png'), fullPage: true });
+
+  // Granularity × bits (W8/W4/W2 × A8/A4 on 100 images): per-tensor collapses at 8 bits, accuracy falls with bits.
+  const grid = await tradeoffCells(page, ['8', '4', '2'], ['8', '4'], 100);
+  console.log('MobileNet granularity × bits (agreement):', JSON.stringify(grid.map((c) => `${c.g} W${c.w}A${c.a} ${c.agreement} top1 ${c.top1} ${c.packed} B`)));
+  const at = (g: string, w: number, a: number) => grid.find((c) => c.g === g && c.w === w && c.a === a)!;
+  expect(at('per-tensor', 8, 8).agreement).toBeLessThan(0.2);
+  expect(at('per-channel', 8, 8).agreement).toBeGreaterThan(0.6);
+  expect(at('per-channel', 4, 8).agreement).toBeLessThan(at('per-channel', 8, 8).agreement);
+  expect(at('per-channel', 2, 8).agreement).toBeLessThanOrEqual(at('per-channel', 4, 8).agreement);
+  expect(at('per-channel', 2, 8).packed).toBeLessThan(at('per-channel', 4, 8).packed);
+  expect(at('per-channel', 4, 8).packed).toBeLessThan(at('per-channel', 8, 8).packed);
+  expect(at('per-channel', 8, 4).agreement).toBeLessThan(at('per-channel', 8, 8).agreement);
+  await page.screenshot({ path: info.outputPath('mobilenet-bits.png'), fullPage: true });
+
+  const all = await page.evaluate(() => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks);
+  console.log(`main-thread tasks over 50 ms in the whole session: ${all.length}, over 100 ms: ${all.filter((t) => t.duration > 100).length}, longest ${Math.max(0, ...all.map((t) => t.duration)).toFixed(0)} ms`);
+}
+
 /** FP32 top-1 in onnxruntime-node on the page's evaluation images, preprocessed as the CLI does. */
 async function nodeFp32Top1(page: Page, model: string, preset: string, size: number, offset: number): Promise<number> {
   const names = await page.evaluate(() => {
@@ -62,8 +203,9 @@ async function nodeFp32Top1(page: Page, model: string, preset: string, size: num
 test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 100, evaluate on 400)', () => {
   test.skip(!haveShared, `../shared is absent (looked in ${SHARED})`);
 
-  test('MobileNet v1 0.25: per-tensor int8 collapses, per-channel keeps it, as in ORT', async ({ page }, info) => {
+  test('MobileNet v1 0.25: per-tensor int8 collapses, per-channel keeps it, as in ORT; the analysis shows why and fixes it', async ({ page }, info) => {
     const errors = collectPageErrors(page);
+    await recordLongTasks(page);
     const r = await loadAndRun(page, 'mobilenet_v1_0.25_224.onnx', 'tf-inception');
     console.log('MobileNet v1 0.25', r);
     // ORT quantize_static on its own split: FP32 54.0%, per-tensor agreement 2.5%, per-channel 71.25%.
@@ -89,6 +231,7 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     console.log(`MobileNet export, node (reference QDQ) vs web: max |Δ| ${a.maxAbsDiff.toFixed(4)}, same top-1 ${a.top1Same}/${a.images}; node fused kernels: max |Δ| ${fused.maxAbsDiff.toFixed(4)}, same top-1 ${fused.top1Same}/${fused.images}`);
     expect(a.top1Same).toBeGreaterThanOrEqual(7);
     expect(a.maxAbsDiff).toBeLessThan(0.1);
+    await analyseMobileNet(page, info, r);
     expect(errors).toEqual([]);
   });
 
@@ -118,103 +261,11 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     expect(r.tensorAgree).toBeGreaterThan(0.85);
     expect(r.channelAgree).toBeGreaterThan(0.85);
     await expect(page.getByTestId('findings')).toContainText('Both granularities keep this model');
-  });
-});
-
-test.describe('Analysis of MobileNet v1 0.25 (../shared)', () => {
-  test.skip(!haveShared, `../shared is absent (looked in ${SHARED})`);
-
-  test('depthwise ranges span decades, per-tensor SQNR far below per-channel there, sensitivity overrides raise agreement', async ({ page }, info) => {
-    const errors = collectPageErrors(page);
-    // Long main-thread tasks, recorded from the start (reported, not asserted: timings go to the bench).
-    await page.addInitScript(() => {
-      const w = globalThis as unknown as { __longTasks: { start: number; duration: number }[] };
-      w.__longTasks = [];
-      new PerformanceObserver((l) => {
-        for (const e of l.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-      }).observe({ entryTypes: ['longtask'] } as never);
-    });
-    const r = await loadAndRun(page, 'mobilenet_v1_0.25_224.onnx', 'tf-inception');
-    await expect(page.getByTestId('analysis')).toBeVisible();
-
-    // The per-layer table: depthwise layers lose far more per-tensor than per-channel.
-    const rows = page.locator('table[data-testid=layer-table] tbody tr');
-    const table = await rows.evaluateAll((trs) =>
-      trs.map((tr) => ({
-        layer: tr.getAttribute('data-layer')!,
-        op: tr.children[2].textContent ?? '',
-        pt: parseFloat(tr.querySelector('[data-variant=per-tensor] span')?.textContent ?? 'NaN'),
-        pc: parseFloat(tr.querySelector('[data-variant=per-channel] span')?.textContent ?? 'NaN'),
-      })),
-    );
-    const dw = table.filter((t) => t.op.includes('depthwise'));
-    expect(dw.length).toBe(13);
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`depthwise layers: mean SQNR per-tensor ${mean(dw.map((d) => d.pt)).toFixed(1)} dB, per-channel ${mean(dw.map((d) => d.pc)).toFixed(1)} dB`);
-    expect(mean(dw.map((d) => d.pc)) - mean(dw.map((d) => d.pt))).toBeGreaterThan(10);
-    for (const d of dw) expect(d.pc).toBeGreaterThan(d.pt);
-
-    // The first depthwise layer: channel ranges spanning orders of magnitude.
-    const before = await page.evaluate(() => (globalThis as unknown as { __longTasks: unknown[] }).__longTasks.length);
-    await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${dw[0].layer}"]`).click();
-    await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', dw[0].layer);
-    await expect(page.getByTestId('channel-ranges')).toHaveAttribute('data-rendered', 'true');
-    await expect(page.getByTestId('weight-spread')).toBeVisible();
-    const spread = Number(await page.getByTestId('weight-spread').getAttribute('data-value'));
-    const minLevels = await page.getByTestId('min-levels').innerText();
-    console.log(`first depthwise layer ${dw[0].layer}: channel range spread ${spread.toFixed(0)}×, fewest levels ${minLevels}`);
-    // Two orders of magnitude between channels: per-tensor leaves the narrowest channel a handful of levels.
-    expect(spread).toBeGreaterThan(50);
-    expect(Number(/^(\d+)/.exec(minLevels)![1])).toBeLessThanOrEqual(5);
-    await expect(page.getByTestId('channel-ranges')).toContainText('|w| max per channel (log)');
-    await page.screenshot({ path: info.outputPath('mobilenet-depthwise.png'), fullPage: true });
-    // A few more selections while charts redraw.
-    for (const d of dw.slice(1, 5)) {
-      await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${d.layer}"]`).click();
-      await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', d.layer);
-      await expect(page.getByTestId('channel-ranges')).toHaveAttribute('data-rendered', 'true');
-    }
-    const long = await page.evaluate((n) => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks.slice(n), before);
-    console.log(`main-thread tasks over 50 ms while charts updated (5 selections): ${long.length}, longest ${Math.max(0, ...long.map((t) => t.duration)).toFixed(0)} ms`);
-
-    // Sensitivity of per-tensor on 16 images; apply the suggestion; agreement rises.
-    await page.getByTestId('tab-sensitivity').click();
-    await page.getByTestId('sensitivity-images').fill('16');
-    await page.getByTestId('run-sensitivity').click();
-    await expect(page.getByTestId('sensitivity-table')).toBeVisible({ timeout: 10 * 60_000 });
-    await expect(page.getByTestId('run-sensitivity')).toBeEnabled({ timeout: 10 * 60_000 });
-    await page.screenshot({ path: info.outputPath('mobilenet-sensitivity.png'), fullPage: true });
-    const ticked = await page.locator('table[data-testid=sensitivity-table] input[type=checkbox]:checked').count();
-    expect(ticked).toBeGreaterThan(0);
-    await page.getByTestId('override-mode').selectOption('per-channel');
-    await page.getByTestId('apply-overrides').click();
-    await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 10 * 60_000 });
-    const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
-    console.log(`per-tensor agreement ${r.tensorAgree}; with ${ticked} suggested layers per-channel: ${fixed}`);
-    expect(fixed).toBeGreaterThan(r.tensorAgree + 0.2);
-    // The calibration-size curve of per-channel int8 (MinMax and Percentile, 2 draws, 50 evaluation images).
-    await page.getByTestId('analysis-variant').selectOption('per-channel');
-    await page.getByTestId('tab-calibration').click();
-    await page.getByTestId('curve-panel').getByLabel('Entropy (KL)').uncheck();
-    await page.getByTestId('curve-panel').getByLabel('MSE').uncheck();
-    await page.getByTestId('curve-draws').fill('2');
-    await page.getByTestId('curve-eval-images').fill('50');
-    await page.getByTestId('run-curve').click();
-    await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
-    await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');
-    const curve = await page.locator('table[data-testid=curve-table] tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [tr.getAttribute('data-calibrator'), ...[...tr.querySelectorAll('td[data-size]')].map((td) => Number(td.getAttribute('data-agreement')).toFixed(3))]),
-    );
-    console.log('MobileNet per-channel, agreement by calibration images 1, 2, 4, …, 64, 100:', JSON.stringify(curve));
-    const minmax = curve.find((r) => r[0] === 'minmax')!.slice(1).map(Number);
-    expect(minmax.length).toBe(8);
-    // The full set gives what the main run gave (there on 400 images, here on the first 50).
-    expect(Math.abs(minmax[7] - r.channelAgree)).toBeLessThan(0.15);
-    await expect(page.getByTestId('curve-outliers')).toBeVisible();
-    await page.screenshot({ path: info.outputPath('mobilenet-curve.png'), fullPage: true });
-
-    const all = await page.evaluate(() => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks);
-    console.log(`main-thread tasks over 50 ms in the whole session: ${all.length}, over 100 ms: ${all.filter((t) => t.duration > 100).length}, longest ${Math.max(0, ...all.map((t) => t.duration)).toFixed(0)} ms`);
-    expect(errors).toEqual([]);
+    // Granularity × bits at 8 bits: per-tensor does not collapse on SqueezeNet.
+    const grid = await tradeoffCells(page, ['8', '2'], ['8'], 100);
+    console.log('SqueezeNet granularity × bits (agreement):', JSON.stringify(grid.map((c) => `${c.g} W${c.w}A${c.a} ${c.agreement}`)));
+    const at = (g: string, w: number) => grid.find((c) => c.g === g && c.w === w)!;
+    expect(at('per-tensor', 8).agreement).toBeGreaterThan(0.8);
+    expect(at('per-channel', 2).agreement).toBeLessThan(at('per-channel', 8).agreement);
   });
 });

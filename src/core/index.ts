@@ -38,3 +38,5 @@ export type { ActivationStats } from './calib/stats';
 export { applyBiasCorrection } from './quant/bias-correction';
 export { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes } from './engine/calibration-curve';
 export type { CalibrationCurve, CurvePoint, OutlierImage } from './engine/calibration-curve';
+export { tradeoffGrid, paretoFront } from './engine/tradeoff';
+export type { TradeoffGrid, TradeoffPoint } from './engine/tradeoff';

@@ -1,5 +1,5 @@
 import { engine, proxy } from '../bridge/engine';
-import type { CalibrationCurve, CurvePoint, LayerOverride, ProgressEvent, RunReport, SensitivityResult } from '../core';
+import type { CalibrationCurve, CurvePoint, LayerOverride, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint } from '../core';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -22,7 +22,7 @@ export function parseViewHash(hash: string): { tab?: AnalysisTab; variant?: stri
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const tab = p.get('tab');
   return {
-    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' || tab === 'calibration' ? { tab } : {}),
+    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' || tab === 'calibration' || tab === 'bits' ? { tab } : {}),
     ...(p.get('variant') ? { variant: p.get('variant')! } : {}),
     ...(p.get('layer') ? { layer: p.get('layer')! } : {}),
   };
@@ -73,6 +73,10 @@ export async function startAnalysis(report: RunReport): Promise<void> {
     curveStatus: 'idle',
     curveProgress: null,
     curveError: null,
+    tradeoff: null,
+    tradeoffStatus: 'idle',
+    tradeoffProgress: null,
+    tradeoffError: null,
   });
   if (layer) await selectLayer(layer);
   try {
@@ -277,4 +281,37 @@ export function downloadText(text: string, fileName: string, type = 'text/csv'):
   a.download = fileName;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+// ***** granularity × bit width *****
+
+export async function runTradeoff(): Promise<void> {
+  const { analysisVariant: id, tradeoffOptions: o, report } = get();
+  if (!report) return;
+  set({
+    tradeoffStatus: 'running',
+    tradeoffError: null,
+    tradeoffProgress: null,
+    tradeoff: {
+      granularities: ['per-tensor', 'per-channel'], weightBits: o.weightBits, activationBits: o.activationBits,
+      evaluationSamples: Math.min(o.evalImages, report.evaluationSamples), fp32: { top1: null, sizeBytes: report.fp32.sizeBytes }, points: [], complete: false,
+      config: report.variants.find((v) => v.id === id)!.config,
+    },
+  });
+  const onPoint = (p: TradeoffPoint) => set((s) => (s.tradeoff ? { tradeoff: { ...s.tradeoff, points: [...s.tradeoff.points, p] } } : {}));
+  try {
+    const grid = await engine().tradeoff(id, o, proxy((e: ProgressEvent) => set({ tradeoffProgress: e })), proxy(onPoint));
+    set({ tradeoff: grid, tradeoffStatus: grid.complete ? 'done' : 'cancelled', tradeoffProgress: null });
+  } catch (e) {
+    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    set({ tradeoffStatus: cancelled ? 'cancelled' : 'error', tradeoffError: cancelled ? null : message(e), tradeoffProgress: null });
+  }
+}
+
+export function tradeoffCsv(g: TradeoffGrid, variant: string): string {
+  const head = `# Quantscope granularity x bit width; from variant ${variant}; ${g.evaluationSamples} evaluation images; FP32 top-1 ${g.fp32.top1 ?? 'n/a'}, ${g.fp32.sizeBytes} bytes; config ${JSON.stringify(g.config)}`;
+  const rows = g.points.map((p) =>
+    [p.granularity, p.weightBits, p.activationBits, p.top1 ?? '', p.agreement.toFixed(6), Number.isFinite(p.outputSqnrDb) ? p.outputSqnrDb.toFixed(4) : String(p.outputSqnrDb), p.sizeBytes, p.packedSizeBytes].join(','),
+  );
+  return [head, 'weights,weight_bits,activation_bits,top1,agreement_top1,output_sqnr_db,size_bytes,packed_size_bytes', ...rows].join('\n') + '\n';
 }

@@ -4,6 +4,7 @@ import {
   activationViewFor,
   calibrationCurve,
   collectPerImageStatistics,
+  tradeoffGrid,
   applyBiasCorrection,
   buildVariant,
   layoutGraph,
@@ -30,6 +31,9 @@ import type {
   CalibrationCurve,
   CalibratorId,
   CurvePoint,
+  Sample,
+  TradeoffGrid,
+  TradeoffPoint,
   GraphLayout,
   ImageTrace,
   LayerOverride,
@@ -372,6 +376,27 @@ const api = {
       signal,
     });
     return { ...curve, calibNames: run.calibIds.map((id) => state.images[id]?.name ?? `#${id}`) };
+  },
+
+  /** Weight granularity × weight bits × activation bits, evaluated on the first `evalImages` evaluation images. */
+  async tradeoff(
+    variantId: string,
+    opts: { weightBits: number[]; activationBits: number[]; evalImages: number },
+    onProgress?: OnProgress,
+    onPoint?: (p: TradeoffPoint) => void,
+  ): Promise<TradeoffGrid> {
+    const v = variantOf(variantId);
+    state.cancelled = false;
+    const run = state.lastRun!;
+    const samples: Sample[] = [];
+    for await (const s of tensors(run.evalIds.slice(0, opts.evalImages), run.preprocess, run.dims)) samples.push(s);
+    return tradeoffGrid(createWebSession, v.source, v.reference, statsOf(variantId), v.config, samples, {
+      weightBits: opts.weightBits,
+      activationBits: opts.activationBits,
+      onProgress: progressReporter('experiment', onProgress),
+      onPoint,
+      signal: { get aborted() { return state.cancelled; } },
+    });
   },
 
   /** One evaluation image through FP32 and a variant: top-5s, per-layer error, where the error jumps. */

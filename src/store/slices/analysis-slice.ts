@@ -1,9 +1,9 @@
 import type { StateCreator } from 'zustand';
 
-import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, ProgressEvent, SensitivityResult, WeightView } from '../../core';
+import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, ProgressEvent, SensitivityResult, TradeoffGrid, WeightView } from '../../core';
 import type { AppState } from '../store';
 
-export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'calibration';
+export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'calibration' | 'bits';
 
 export type CurveResult = CalibrationCurve & { calibNames: string[] };
 export type GraphMetric = 'sqnr' | 'sensitivity' | 'spread';
@@ -55,6 +55,13 @@ export interface AnalysisSlice {
   curveProgress: ProgressEvent | null;
   curveError: string | null;
   curveMetric: 'agreement' | 'outputSqnrDb';
+  /** the granularity × bit-width experiment */
+  tradeoffOptions: { weightBits: number[]; activationBits: number[]; evalImages: number };
+  tradeoff: TradeoffGrid | null;
+  tradeoffStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  tradeoffProgress: ProgressEvent | null;
+  tradeoffError: string | null;
+  tradeoffMetric: 'agreement' | 'top1' | 'outputSqnrDb';
 }
 
 export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> = () => ({
@@ -88,4 +95,10 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   curveProgress: null,
   curveError: null,
   curveMetric: 'agreement',
+  tradeoffOptions: { weightBits: [8, 6, 5, 4, 3, 2], activationBits: [8, 6, 4], evalImages: 100 },
+  tradeoff: null,
+  tradeoffStatus: 'idle',
+  tradeoffProgress: null,
+  tradeoffError: null,
+  tradeoffMetric: 'agreement',
 });

@@ -7,12 +7,14 @@ import { ImagesPanel } from './ImagesPanel';
 import { LayerDetails } from './LayerDetails';
 import { SensitivityPanel } from './SensitivityPanel';
 import { SqnrChart } from './SqnrChart';
+import { TradeoffPanel } from './TradeoffPanel';
 
 const TABS: { id: AnalysisTab; label: string }[] = [
   { id: 'layers', label: 'Layers' },
   { id: 'sensitivity', label: 'Sensitivity' },
   { id: 'images', label: 'Images' },
   { id: 'calibration', label: 'Calibration size' },
+  { id: 'bits', label: 'Bits × granularity' },
 ];
 
 /** Where the error is and why: graph, per-layer charts, sensitivity, single images; one shared selection. */
@@ -56,6 +58,7 @@ export function Analysis() {
       {tab === 'sensitivity' && <SensitivityPanel />}
       {tab === 'images' && <ImagesPanel />}
       {tab === 'calibration' && <CurvePanel />}
+      {tab === 'bits' && <TradeoffPanel />}
     </section>
   );
 }

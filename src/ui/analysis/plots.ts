@@ -3,8 +3,8 @@
  * in Plot.tsx). Every string that comes from a model file passes through `plotText`, because Plotly renders a
  * subset of HTML in labels and hovers.
  */
-import { CALIBRATORS, curveBands } from '../../core';
-import type { ActivationView, CalibrationCurve, ImageTrace, RunReport, SensitivityResult, WeightView } from '../../core';
+import { CALIBRATORS, curveBands, paretoFront } from '../../core';
+import type { ActivationView, CalibrationCurve, ImageTrace, RunReport, SensitivityResult, TradeoffGrid, WeightView } from '../../core';
 
 export interface Figure {
   data: Trace[];
@@ -330,5 +330,51 @@ export function curveFigure(c: CalibrationCurve, metric: 'agreement' | 'outputSq
   );
   layout.xaxis = { title: { text: 'calibration images' }, type: 'log', tickvals: c.sizes, ticktext: c.sizes.map(String) };
   layout.yaxis = { title: { text: metric === 'agreement' ? 'agreement (%)' : 'SQNR (dB)' }, ...(metric === 'agreement' ? { range: [0, 101] } : {}) };
+  return { data, layout };
+}
+
+export function tradeoffScore(p: { top1: number | null; agreement: number; outputSqnrDb: number }, metric: 'agreement' | 'top1' | 'outputSqnrDb'): number {
+  if (metric === 'top1') return p.top1 === null ? NaN : p.top1 * 100;
+  if (metric === 'agreement') return p.agreement * 100;
+  return p.outputSqnrDb === Infinity ? 100 : p.outputSqnrDb;
+}
+
+/** Size (weights packed at their bit width) against accuracy, per granularity, with the Pareto front. */
+export function tradeoffFigure(g: TradeoffGrid, metric: 'agreement' | 'top1' | 'outputSqnrDb'): Figure {
+  const kb = (b: number) => b / 1024;
+  const data: Trace[] = (['per-tensor', 'per-channel'] as const).map((gr) => {
+    const pts = g.points.filter((p) => p.granularity === gr);
+    return {
+      type: 'scatter',
+      mode: 'markers',
+      name: `${gr} weights`,
+      x: pts.map((p) => kb(p.packedSizeBytes)),
+      y: pts.map((p) => tradeoffScore(p, metric)),
+      text: pts.map((p) => `W${p.weightBits}A${p.activationBits}`),
+      marker: { color: COLORS[gr], size: 9 },
+      hovertemplate: `${gr} %{text}: %{y:.1f} at %{x:.0f} KB<extra></extra>`,
+    };
+  });
+  const all = g.points.map((p) => ({ size: p.packedSizeBytes, score: tradeoffScore(p, metric) }));
+  const front = paretoFront(all);
+  data.push({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: 'Pareto front',
+    x: front.map((i) => kb(all[i].size)),
+    y: front.map((i) => all[i].score),
+    text: front.map((i) => `${g.points[i].granularity} W${g.points[i].weightBits}A${g.points[i].activationBits}`),
+    line: { color: '#111827', width: 1.5, dash: 'dot' },
+    marker: { color: 'rgba(0,0,0,0)', size: 14, line: { width: 2, color: '#111827' } },
+    hovertemplate: 'front: %{text}<extra></extra>',
+  });
+  const fp32 = metric === 'agreement' ? 100 : metric === 'top1' ? (g.fp32.top1 === null ? NaN : g.fp32.top1 * 100) : NaN;
+  if (Number.isFinite(fp32)) {
+    data.push({ type: 'scatter', mode: 'markers', name: 'FP32', x: [kb(g.fp32.sizeBytes)], y: [fp32], marker: { color: COLORS.fp32, size: 12, symbol: 'star' }, hovertemplate: 'FP32: %{y:.1f} at %{x:.0f} KB<extra></extra>' });
+  }
+  const label = metric === 'agreement' ? 'agreement with FP32 (%)' : metric === 'top1' ? 'top-1 (%)' : 'logits SQNR (dB)';
+  const layout = base(`Size against ${label} (${g.evaluationSamples} evaluation images)`, 340);
+  layout.xaxis = { title: { text: 'model size with weights packed at their bit width (KB)' }, type: 'log' };
+  layout.yaxis = { title: { text: label } };
   return { data, layout };
 }

@@ -1,0 +1,158 @@
+import { useMemo } from 'react';
+
+import { paretoFront } from '../../core';
+import { cancelAnalysis, downloadText, runTradeoff, tradeoffCsv } from '../../store/analysis-actions';
+import { appStore, useAppShallow } from '../../store/store';
+import { bytes, duration } from '../format';
+import { ramp } from './graph-colors';
+import { Plot } from './Plot';
+import { tradeoffFigure, tradeoffScore } from './plots';
+
+const W_BITS = [8, 6, 5, 4, 3, 2];
+const A_BITS = [8, 6, 4];
+
+/** Weights per-tensor/per-channel × 8…2 bits × activations 8/6/4 bits: a coloured table and size against accuracy. */
+export function TradeoffPanel() {
+  const s = useAppShallow((st) => ({
+    options: st.tradeoffOptions,
+    grid: st.tradeoff,
+    status: st.tradeoffStatus,
+    progress: st.tradeoffProgress,
+    error: st.tradeoffError,
+    metric: st.tradeoffMetric,
+    variant: st.analysisVariant,
+    report: st.report,
+  }));
+  const labelled = s.report?.fp32.top1 !== null;
+  const metric = !labelled && s.metric === 'top1' ? 'agreement' : s.metric;
+  const figure = useMemo(() => (s.grid && s.grid.points.length ? tradeoffFigure(s.grid, metric) : null), [s.grid, metric]);
+  const front = useMemo(() => {
+    if (!s.grid) return new Set<number>();
+    return new Set(paretoFront(s.grid.points.map((p) => ({ size: p.packedSizeBytes, score: tradeoffScore(p, metric) }))));
+  }, [s.grid, metric]);
+  const setOpt = (o: Partial<typeof s.options>) => appStore.setState({ tradeoffOptions: { ...s.options, ...o } });
+  const toggle = (key: 'weightBits' | 'activationBits', b: number) => {
+    const cur = s.options[key];
+    setOpt({ [key]: cur.includes(b) ? cur.filter((x) => x !== b) : [...cur, b].sort((x, y) => y - x) });
+  };
+  const running = s.status === 'running';
+  const n = 2 * s.options.weightBits.length * s.options.activationBits.length;
+  const cell = (g: 'per-tensor' | 'per-channel', wb: number, ab: number) => s.grid?.points.find((p) => p.granularity === g && p.weightBits === wb && p.activationBits === ab);
+  const unit = metric === 'outputSqnrDb' ? ' dB' : '%';
+
+  return (
+    <div className="tradeoff-panel" data-testid="tradeoff-panel">
+      <p className="muted small">
+        Every combination is built from the calibration statistics of this run (no new calibration) and evaluated against FP32 on the same images. Below 8 bits values
+        are simulated in int8/uint8 storage; the size axis assumes weights packed at their bit width.
+      </p>
+      <div className="row">
+        <fieldset className="calibrator-choice">
+          <legend className="small muted">Weight bits</legend>
+          {W_BITS.map((b) => (
+            <label key={b} className="check small">
+              <input type="checkbox" checked={s.options.weightBits.includes(b)} onChange={() => toggle('weightBits', b)} /> {b}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="calibrator-choice">
+          <legend className="small muted">Activation bits</legend>
+          {A_BITS.map((b) => (
+            <label key={b} className="check small">
+              <input type="checkbox" checked={s.options.activationBits.includes(b)} onChange={() => toggle('activationBits', b)} /> {b}
+            </label>
+          ))}
+        </fieldset>
+        <label className="field narrow">
+          <span>Evaluation images</span>
+          <input type="number" min={1} value={s.options.evalImages} onChange={(e) => setOpt({ evalImages: Math.max(1, Number(e.target.value) || 1) })} data-testid="tradeoff-eval-images" />
+        </label>
+        <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff()} data-testid="run-tradeoff">
+          {s.grid?.complete ? 'Run again' : `Run ${n} configurations`}
+        </button>
+        {running && (
+          <button type="button" className="secondary" onClick={cancelAnalysis}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {s.progress && (
+        <div className="progress" data-testid="tradeoff-progress">
+          <progress max={s.progress.total} value={s.progress.done} />
+          <span className="small">
+            Evaluating {s.progress.done} / {s.progress.total}
+            {s.progress.done > 0 ? ` · about ${duration((s.progress.elapsedMs / s.progress.done) * (s.progress.total - s.progress.done))} left` : ''}
+          </span>
+        </div>
+      )}
+      {s.error && <p className="error">{s.error}</p>}
+      {s.grid && s.grid.points.length > 0 && (
+        <>
+          <div className="row">
+            <label className="field inline">
+              <span>Score</span>
+              <select value={metric} onChange={(e) => appStore.setState({ tradeoffMetric: e.target.value as typeof s.metric })} data-testid="tradeoff-metric">
+                <option value="agreement">agreement with FP32</option>
+                {labelled && <option value="top1">top-1 accuracy</option>}
+                <option value="outputSqnrDb">logits SQNR</option>
+              </select>
+            </label>
+            <button type="button" className="secondary small" onClick={() => downloadText(tradeoffCsv(s.grid!, s.variant), `bits-granularity.${s.variant}.csv`)} data-testid="tradeoff-csv">
+              Download CSV
+            </button>
+            <span className="muted small">
+              FP32: {s.grid.fp32.top1 !== null ? `top-1 ${(s.grid.fp32.top1 * 100).toFixed(1)}%, ` : ''}
+              {bytes(s.grid.fp32.sizeBytes)} · ringed cells are on the Pareto front
+            </span>
+          </div>
+          <table className="tradeoff small" data-testid="tradeoff-table">
+            <thead>
+              <tr>
+                <th>Weights</th>
+                {s.grid.activationBits.map((ab) => (
+                  <th key={ab} className="num">
+                    A{ab}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {(['per-tensor', 'per-channel'] as const).flatMap((g) =>
+                s.grid!.weightBits.map((wb) => (
+                  <tr key={`${g}-${wb}`}>
+                    <th>
+                      {g} W{wb}
+                    </th>
+                    {s.grid!.activationBits.map((ab) => {
+                      const p = cell(g, wb, ab);
+                      const v = p ? tradeoffScore(p, metric) : NaN;
+                      const t = metric === 'outputSqnrDb' ? (v - 5) / 30 : v / 100;
+                      const i = p ? s.grid!.points.indexOf(p) : -1;
+                      return (
+                        <td
+                          key={ab}
+                          className={`num${front.has(i) ? ' front' : ''}`}
+                          style={p ? { background: ramp(Math.max(0, Math.min(1, t))), color: '#fff' } : undefined}
+                          data-granularity={g}
+                          data-wbits={wb}
+                          data-abits={ab}
+                          data-agreement={p?.agreement}
+                          data-top1={p?.top1 ?? undefined}
+                          data-packed={p?.packedSizeBytes}
+                          title={p ? `${bytes(p.packedSizeBytes)} packed` : undefined}
+                        >
+                          {p ? `${v.toFixed(1)}${unit}` : '…'}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+          {figure && <Plot figure={figure} testId="tradeoff-chart" />}
+        </>
+      )}
+    </div>
+  );
+}
