@@ -4,7 +4,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+import { ActivationStats } from '../src/core/calib/stats';
+import type { CalibratorId } from '../src/core/calib/calibrators';
+import { collectPerImageStatistics, doublingSizes, permutation } from '../src/core/engine/calibration-curve';
 import { collectStatistics, buildVariant } from '../src/core/engine/pipeline';
+import { qRange } from '../src/core/quant/qparams';
 import { nodeOutputs, withExtraOutputs } from '../src/core/engine/instrument';
 import type { RtTensor } from '../src/core/engine/runtime';
 import { parseModel, serializeModel } from '../src/core/onnx/model';
@@ -27,6 +31,7 @@ async function* iterate<T>(xs: T[]) {
 }
 
 const rows: string[][] = [];
+const curveRows: string[] = [];
 const row = (...c: (string | number)[]) => rows.push(c.map(String));
 
 if (!HAVE_SHARED) console.log(`Model benchmarks skipped: ${SKIP_REASON}`);
@@ -61,6 +66,33 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
       row(m.id, `${label}, ${g}`, (N / t).toFixed(1), (tFp32 / t).toFixed(2));
     }
   }
+  // The calibration-size curve's statistics (per-image pass, then for 3 draws every subset merged and its
+  // ranges computed by 4 calibrators) against one calibration on all N images with the 4 calibrators' ranges.
+  const calibrators: CalibratorId[] = ['minmax', 'percentile', 'entropy', 'mse'];
+  const scheme = { range: qRange('uint8', false), symmetric: false };
+  const t1 = performance.now();
+  const once = await collectStatistics(fused, model, iterate(inputs), inputs.length);
+  for (const c of calibrators) once.rangesFor(c, scheme);
+  const tOnce = (performance.now() - t1) / 1000;
+  const t2 = performance.now();
+  const perImage = await collectPerImageStatistics(fused, model, iterate(inputs), inputs.length);
+  const tPer = (performance.now() - t2) / 1000;
+  let points = 0;
+  for (let draw = 0; draw < 3; draw++) {
+    const order = permutation(N, 1 + draw);
+    const merged = new ActivationStats();
+    let used = 0;
+    for (const size of doublingSizes(N)) {
+      if (size === N && draw > 0) continue;
+      while (used < size) merged.merge(perImage[order[used++]]);
+      for (const c of calibrators) merged.rangesFor(c, scheme);
+      points += calibrators.length;
+    }
+  }
+  const tCurve = (performance.now() - t2) / 1000;
+  curveRows.push(
+    `| ${m.id} | ${tOnce.toFixed(1)} s | ${tPer.toFixed(1)} s | ${tCurve.toFixed(1)} s (${points} points) | ${(tCurve / tOnce).toFixed(2)}× |`,
+  );
   row(m.id, 'FP32', (N / tFp32).toFixed(1), '1.00');
   row(m.id, 'calibration: bare run with all activations', (N / tBare).toFixed(1), (tFp32 / tBare).toFixed(2));
   row(m.id, `calibration with statistics (× bare: ${(tStats / tBare).toFixed(2)})`, (N / tStats).toFixed(1), (tFp32 / tStats).toFixed(2));
@@ -69,6 +101,11 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
 console.log(`\nonnxruntime-node, 2 threads, batch 1, ${N} images each (BENCH_IMAGES to change)\n`);
 console.log('| model | what | images/s | × FP32 speed |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+if (curveRows.length) {
+  console.log(`\nCalibration-size curve statistics vs one calibration on the same ${N} images (both with the ranges of 4 calibrators; evaluations excluded)\n`);
+  console.log('| model | one calibration | per-image pass | curve statistics in total | × one calibration |\n|---|---|---|---|---|');
+  for (const r of curveRows) console.log(r);
+}
 
 const dist = 'dist/assets';
 if (existsSync(dist)) {
