@@ -4,8 +4,8 @@ import { CALIBRATORS } from '../../core';
 import type { CalibratorId } from '../../core';
 import { cancelAnalysis, curveCsv, downloadText, runCalibrationCurve } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
-import { duration } from '../format';
 import { Plot } from './Plot';
+import { ProgressLine } from './ProgressLine';
 import { curveFigure } from './plots';
 
 /** How many calibration images are enough: the curve, per calibrator, with a band over random draws. */
@@ -72,13 +72,7 @@ export function CurvePanel() {
         )}
       </div>
       {s.progress && (
-        <div className="progress" data-testid="curve-progress">
-          <progress max={s.progress.total} value={s.progress.done} />
-          <span className="small">
-            {s.progress.phase === 'calibrate' ? 'Per-image statistics' : 'Evaluating'} {s.progress.done} / {s.progress.total}
-            {s.progress.done > 0 ? ` · about ${duration((s.progress.elapsedMs / s.progress.done) * (s.progress.total - s.progress.done))} left` : ''}
-          </span>
-        </div>
+        <ProgressLine progress={s.progress} label={s.progress.phase === 'calibrate' ? 'Per-image statistics' : 'Evaluating'} testId="curve-progress" />
       )}
       {s.error && <p className="error">{s.error}</p>}
       {s.status === 'cancelled' && s.curve && <p className="muted small">Cancelled: {s.curve.points.length} points measured, shown below.</p>}

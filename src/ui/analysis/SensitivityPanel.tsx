@@ -3,7 +3,8 @@ import { useMemo } from 'react';
 import { rankSensitivity } from '../../core';
 import { applyOverrides, cancelAnalysis, MODE_TEXT, runSensitivity, selectLayer, toggleOverrideLayer } from '../../store/analysis-actions';
 import { appStore, useApp, useAppShallow } from '../../store/store';
-import { db, duration, pct } from '../format';
+import { db, pct } from '../format';
+import { ProgressLine } from './ProgressLine';
 
 /**
  * Which layers hurt the output most, measured: each layer alone quantized, and every layer but it. The
@@ -58,14 +59,12 @@ export function SensitivityPanel() {
         <span className="muted small">up to {rows * 4 + 2} model runs per image</span>
       </div>
       {s.progress && (
-        <div className="progress" data-testid="sensitivity-progress">
-          <progress max={s.progress.total} value={s.progress.done} />
-          <span className="small">
-            {s.progress.phase === 'evaluate' ? 'Evaluating the new model' : 'Measuring'} {s.progress.done} / {s.progress.total} ·{' '}
-            {s.progress.done > 0 ? `about ${duration((s.progress.elapsedMs / s.progress.done) * (s.progress.total - s.progress.done))} left` : ''}
-            {result && s.status === 'running' ? ` · ${result.layers.length} layers done` : ''}
-          </span>
-        </div>
+        <ProgressLine
+          progress={s.progress}
+          label={s.progress.phase === 'evaluate' ? 'Evaluating the new model' : 'Measuring'}
+          extra={result && s.status === 'running' ? ` · ${result.layers.length} layers done` : undefined}
+          testId="sensitivity-progress"
+        />
       )}
       {s.error && <p className="error">{s.error}</p>}
       {s.status === 'cancelled' && result && <p className="muted small">Cancelled: {result.layers.length} layers measured, shown below.</p>}

@@ -3,9 +3,10 @@ import { useMemo } from 'react';
 import { paretoFront } from '../../core';
 import { cancelAnalysis, downloadText, runTradeoff, tradeoffCsv } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
-import { bytes, duration } from '../format';
+import { bytes } from '../format';
 import { ramp } from './graph-colors';
 import { Plot } from './Plot';
+import { ProgressLine } from './ProgressLine';
 import { tradeoffFigure, tradeoffScore } from './plots';
 
 const W_BITS = [8, 6, 5, 4, 3, 2];
@@ -76,15 +77,7 @@ export function TradeoffPanel() {
           </button>
         )}
       </div>
-      {s.progress && (
-        <div className="progress" data-testid="tradeoff-progress">
-          <progress max={s.progress.total} value={s.progress.done} />
-          <span className="small">
-            Evaluating {s.progress.done} / {s.progress.total}
-            {s.progress.done > 0 ? ` · about ${duration((s.progress.elapsedMs / s.progress.done) * (s.progress.total - s.progress.done))} left` : ''}
-          </span>
-        </div>
-      )}
+      {s.progress && <ProgressLine progress={s.progress} label="Evaluating" testId="tradeoff-progress" />}
       {s.error && <p className="error">{s.error}</p>}
       {s.grid && s.grid.points.length > 0 && (
         <>
