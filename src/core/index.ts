@@ -31,7 +31,7 @@ export { layoutGraph } from './analysis/graph';
 export type { GraphLayout, GraphNodeBox, GraphEdgeLine } from './analysis/graph';
 export { weightViewFor, activationViewFor, traceImage } from './analysis/inspect';
 export type { ImageTrace, ClassScore } from './analysis/inspect';
-export { measureSensitivity, rankSensitivity, logitsTensor } from './engine/sensitivity';
+export { measureSensitivity, measuredLayers, rankSensitivity, logitsTensor } from './engine/sensitivity';
 export type { SensitivityResult, LayerSensitivity, RankedLayer, OutputScore } from './engine/sensitivity';
 export type { LayerOverride } from './quant/config';
 export type { ActivationStats } from './calib/stats';

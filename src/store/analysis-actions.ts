@@ -1,4 +1,5 @@
 import { engine, proxy } from '../bridge/engine';
+import { doublingSizes } from '../core';
 import type { CalibrationCurve, CurvePoint, LayerOverride, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint } from '../core';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
 import { appStore } from './store';
@@ -164,7 +165,7 @@ export function cancelAnalysis(): void {
 export function suggestedLayers(r: SensitivityResult, minGainDb = 3, max = 5): string[] {
   const gains = r.layers
     .map((l) => ({ node: l.node, gain: l.allBut.outputSqnrDb - r.all.outputSqnrDb }))
-    .filter((g) => Number.isFinite(g.gain) || g.gain === Infinity)
+    .filter((g) => g.gain > -Infinity) // not NaN, not a layer that makes things worse without bound
     .sort((a, b) => b.gain - a.gain);
   const strong = gains.filter((g) => g.gain >= minGainDb).slice(0, max);
   return (strong.length ? strong : gains.slice(0, 1)).map((g) => g.node);
@@ -242,18 +243,13 @@ export async function openImage(id: number): Promise<void> {
 export async function runCalibrationCurve(): Promise<void> {
   const { analysisVariant: id, curveOptions, report } = get();
   if (!report) return;
-  const sizes = (n: number) => {
-    const out: number[] = [];
-    for (let s = 1; s < n; s *= 2) out.push(s);
-    return [...out, n];
-  };
   // The chart fills in as points arrive.
   set({
     curveStatus: 'running',
     curveError: null,
     curveProgress: null,
     curve: {
-      sizes: sizes(report.calibrationSamples), draws: curveOptions.draws, calibrators: curveOptions.calibrators, evaluationSamples: Math.min(curveOptions.evalImages, report.evaluationSamples),
+      sizes: doublingSizes(report.calibrationSamples), draws: curveOptions.draws, calibrators: curveOptions.calibrators, evaluationSamples: Math.min(curveOptions.evalImages, report.evaluationSamples),
       points: [], outliers: [], complete: false, config: report.variants.find((v) => v.id === id)!.config, seed: curveOptions.seed, calibNames: [],
     },
   });

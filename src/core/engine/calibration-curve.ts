@@ -10,7 +10,8 @@ import { activationStorage } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
 import { qRange } from '../quant/qparams';
-import { withExtraOutputs, nodeOutputs } from './instrument';
+import { withExtraOutputs } from './instrument';
+import { observeSamples } from './pipeline';
 import type { Progress } from './pipeline';
 import { CancelledError, throwIfAborted } from './runtime';
 import type { Cancel, RtTensor, SessionFactory } from './runtime';
@@ -31,24 +32,13 @@ export async function collectPerImageStatistics(
   onProgress: Progress = () => {},
   signal?: Cancel,
 ): Promise<ActivationStats[]> {
-  const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
-  const names = nodeOutputs(model);
-  const session = await createSession(serializeModel(withExtraOutputs(model, names)));
   const out: ActivationStats[] = [];
-  try {
-    for await (const t of samples) {
-      throwIfAborted(signal);
-      const s = new ActivationStats(PER_IMAGE_BINS, 1);
-      s.observe(inputName, t.data as Float32Array);
-      const res = await session.run({ [inputName]: t }, names);
-      for (const n of names) s.observe(n, res[n].data as Float32Array);
-      s.samples = 1;
-      out.push(s);
-      onProgress(out.length, total);
-    }
-  } finally {
-    await session.release();
-  }
+  const fresh = () => {
+    const s = new ActivationStats(PER_IMAGE_BINS, 1);
+    out.push(s);
+    return s;
+  };
+  await observeSamples(createSession, model, samples, total, fresh, onProgress, signal);
   return out;
 }
 

@@ -36,15 +36,32 @@ export async function collectStatistics(
   onProgress: Progress = () => {},
   signal?: Cancel,
 ): Promise<ActivationStats> {
-  const graph = model.graph!;
-  const inputName = new GraphIndex(graph).graphInputs.values().next().value as string;
+  const stats = new ActivationStats();
+  await observeSamples(createSession, model, samples, total, () => stats, onProgress, signal);
+  return stats;
+}
+
+/**
+ * The calibration pass: each sample's input and every tensor the model writes are folded into the statistics
+ * `statsFor` returns for that sample (one object for all samples, or a fresh one per sample).
+ */
+export async function observeSamples(
+  createSession: SessionFactory,
+  model: ModelProto,
+  samples: AsyncIterable<RtTensor>,
+  total: number,
+  statsFor: () => ActivationStats,
+  onProgress: Progress = () => {},
+  signal?: Cancel,
+): Promise<void> {
+  const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
   const names = nodeOutputs(model);
   const session = await createSession(serializeModel(withExtraOutputs(model, names)));
-  const stats = new ActivationStats();
   try {
     let done = 0;
     for await (const t of samples) {
       throwIfAborted(signal);
+      const stats = statsFor();
       stats.observe(inputName, t.data as Float32Array);
       const outs = await session.run({ [inputName]: t }, names);
       for (const n of names) stats.observe(n, outs[n].data as Float32Array);
@@ -54,7 +71,6 @@ export async function collectStatistics(
   } finally {
     await session.release();
   }
-  return stats;
 }
 
 // ***** quantized variants *****

@@ -96,6 +96,11 @@ export function sensitivityConfigs(model: ModelProto, config: QuantConfig, row: 
   };
 }
 
+/** The layers sensitivity measures: ops that only move or select values (MaxPool, Reshape...) add no error of their own. */
+export function measuredLayers<T extends { op: string }>(layers: T[]): T[] {
+  return layers.filter((r) => !QDQ_OPS[r.op]?.sharesInputRange);
+}
+
 /**
  * For each layer of a variant: the error of that layer alone (isolated: FP32 inputs; weights, activations or
  * both quantized) and what the model output loses when only it is quantized, or all but it. Runs 4 models per
@@ -120,8 +125,7 @@ export async function measureSensitivity(
   /** the tensor that carries FP32 tensor t in a QDQ model */
   const carrier = (q: { tensors: { name: string; kind: string }[] }, t: string) =>
     t !== graph.output[0].name && q.tensors.some((x) => x.kind === 'activation' && x.name === t) ? `${t}_DequantizeLinear_Output` : t;
-  // Ops that only move or select values (MaxPool, Reshape...) add no error of their own: not measured.
-  const rows = variant.layers.filter((r) => !QDQ_OPS[r.op]?.sharesInputRange);
+  const rows = measuredLayers(variant.layers);
   // An op without weights has no weight-only error, and its activation-only model is the "both" one.
   const weighted = (r: LayerRow) => QDQ_OPS[r.op]?.weight !== undefined;
   const total = inputs.length * (2 + rows.reduce((n, r) => n + (weighted(r) ? 4 : 2), 0));

@@ -95,7 +95,7 @@ export function CurvePanel() {
           <table className="layers small" data-testid="curve-table">
             <thead>
               <tr>
-                <th>Calibrator</th>
+                <th>Agreement, by calibration images</th>
                 {s.curve!.sizes.map((n) => (
                   <th key={n} className="num">
                     {n}

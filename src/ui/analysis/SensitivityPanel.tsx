@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 
-import { rankSensitivity } from '../../core';
+import { measuredLayers, rankSensitivity } from '../../core';
 import { applyOverrides, cancelAnalysis, MODE_TEXT, runSensitivity, selectLayer, toggleOverrideLayer } from '../../store/analysis-actions';
 import { appStore, useApp, useAppShallow } from '../../store/store';
 import { db, pct } from '../format';
@@ -28,7 +28,7 @@ export function SensitivityPanel() {
   const ranked = useMemo(() => (result ? rankSensitivity(result) : []), [result]);
   const label = report?.variants.find((v) => v.id === s.variant)?.label ?? s.variant;
   const busy = s.status === 'running' || s.overrideStatus === 'running';
-  const rows = report?.layers.filter((l) => !['MaxPool', 'Reshape', 'Flatten', 'Transpose', 'Squeeze', 'Unsqueeze', 'Slice', 'Gather', 'Split', 'AveragePool'].includes(l.op)).length ?? 0;
+  const rows = report ? measuredLayers(report.layers).length : 0;
 
   return (
     <div className="sensitivity" data-testid="sensitivity-panel">
