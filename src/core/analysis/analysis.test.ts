@@ -172,7 +172,8 @@ describe('sensitivity on the PP-OCR classifier', async () => {
       return { weights: t.filter((x) => x.kind === 'weight').length, activations: t.filter((x) => x.kind === 'activation').length };
     };
     expect(kinds(c.weights)).toEqual({ weights: 1, activations: 0 });
-    expect(kinds(c.activations).weights).toBe(0);
+    // "Weights left in float" are a 16-bit stand-in (ORT mis-executes float weights between Q/DQ).
+    expect(build(c.activations).tensors.filter((x) => x.kind === 'weight').map((x) => x.dtype)).toEqual(['int16']);
     expect(kinds(c.activations).activations).toBeGreaterThanOrEqual(1);
     expect(kinds(c.both).weights).toBe(1);
     const all = kinds(config);
