@@ -1,6 +1,7 @@
 import { engine, proxy } from '../bridge/engine';
 import { doublingSizes } from '../core';
-import type { CalibrationCurve, CurvePoint, LayerOverride, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint } from '../core';
+import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
+import type { MixedOptions } from './slices/analysis-slice';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -78,6 +79,10 @@ export async function startAnalysis(report: RunReport): Promise<void> {
     tradeoffStatus: 'idle',
     tradeoffProgress: null,
     tradeoffError: null,
+    mixed: null,
+    mixedStatus: 'idle',
+    mixedProgress: null,
+    mixedError: null,
   });
   if (layer) await selectLayer(layer);
   try {
@@ -310,4 +315,79 @@ export function tradeoffCsv(g: TradeoffGrid, variant: string): string {
     [p.granularity, p.weightBits, p.activationBits, p.top1 ?? '', p.agreement.toFixed(6), Number.isFinite(p.outputSqnrDb) ? p.outputSqnrDb.toFixed(4) : String(p.outputSqnrDb), p.sizeBytes, p.packedSizeBytes].join(','),
   );
   return [head, 'weights,weight_bits,activation_bits,top1,agreement_top1,output_sqnr_db,size_bytes,packed_size_bytes', ...rows].join('\n') + '\n';
+}
+
+// ***** mixed precision *****
+
+/** The size budget in bytes: the user's, or three quarters of the analysed variant's packed size. */
+export function mixedBudgetBytes(o: MixedOptions, report: RunReport, variant: string): number {
+  if (o.budgetKB !== null) return Math.round(o.budgetKB * 1024);
+  const v = report.variants.find((x) => x.id === variant);
+  return Math.round((v?.packedSizeBytes ?? report.fp32.sizeBytes / 4) * 0.75);
+}
+
+export function mixedTarget(o: MixedOptions, report: RunReport, variant: string): MixedTarget {
+  if (o.target === 'size') return { kind: 'size', value: mixedBudgetBytes(o, report, variant) };
+  const metric = o.metric === 'top1' && report.fp32.top1 === null ? 'agreement' : o.metric;
+  return { kind: 'floor', metric, value: metric === 'outputSqnrDb' ? o.floor : o.floor / 100 };
+}
+
+export function mixedChoices(o: MixedOptions): WeightChoice[] {
+  return [...o.bits].sort((a, b) => b - a).flatMap((bits) => o.granularities.map((granularity) => ({ granularity, bits })));
+}
+
+export async function runMixedPrecision(): Promise<void> {
+  const { analysisVariant: id, mixedOptions: o, report } = get();
+  if (!report) return;
+  set({ mixedStatus: 'running', mixedError: null, mixedProgress: null });
+  try {
+    const r = await engine().mixedPrecision(
+      id,
+      { choices: mixedChoices(o), profileImages: o.profileImages, evalImages: o.evalImages, target: mixedTarget(o, report, id) },
+      proxy((e: ProgressEvent) => set({ mixedProgress: e })),
+    );
+    set({ mixed: { ...r, variant: id }, mixedStatus: 'done', mixedProgress: null });
+  } catch (e) {
+    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    set({ mixedStatus: cancelled ? 'cancelled' : 'error', mixedError: cancelled ? null : message(e), mixedProgress: null });
+  }
+}
+
+/** The chosen mixed-precision configuration as a new result card (the analysed variant with per-layer bits). */
+export async function applyMixedPrecision(): Promise<void> {
+  const { mixed, sqnrSamples } = get();
+  if (!mixed?.overrides || !mixed.chosen) return;
+  const newId = `${mixed.variant}+mixed`;
+  set({ mixedStatus: 'running', mixedError: null });
+  try {
+    const extra = await engine().applyOverrides(mixed.variant, newId, mixed.overrides, sqnrSamples, proxy((e: ProgressEvent) => set({ mixedProgress: e })));
+    const report = get().report;
+    if (!report) return;
+    const bits = mixedBitsSummary(mixed);
+    set({ report: mergeVariantReport(report, extra, `${mixed.variant}, mixed precision (${bits})`), mixedStatus: 'done', mixedProgress: null });
+  } catch (e) {
+    set({ mixedStatus: 'error', mixedError: message(e), mixedProgress: null });
+  }
+}
+
+/** "12×W8 pc, 9×W6 pc, 7×W4 pt": how many layers got each choice, most precise first. */
+export function mixedBitsSummary(r: Pick<MixedPrecisionResult, 'choices'>): string {
+  const counts = new Map<string, { n: number; bits: number; g: string }>();
+  for (const c of r.choices) {
+    const k = `W${c.choice.bits} ${c.choice.granularity === 'per-channel' ? 'pc' : 'pt'}`;
+    const e = counts.get(k) ?? { n: 0, bits: c.choice.bits, g: c.choice.granularity };
+    e.n++;
+    counts.set(k, e);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1].bits - a[1].bits || a[1].g.localeCompare(b[1].g))
+    .map(([k, e]) => `${e.n}×${k}`)
+    .join(', ');
+}
+
+export function mixedCsv(r: MixedPrecisionResult & { profile: { samples: number; choices: WeightChoice[] } }, variant: string, config: unknown): string {
+  const head = `# Quantscope mixed precision; from variant ${variant}; target ${JSON.stringify(r.target)}; profiled on ${r.profile.samples} images; candidates ${JSON.stringify(r.profile.choices)}; config ${JSON.stringify(config)}`;
+  const measured = r.measured.map((m) => ['measured', m.pathIndex, m.packedSizeBytes, m.predictedSqnrDb.toFixed(4), Number.isFinite(m.outputSqnrDb) ? m.outputSqnrDb.toFixed(4) : String(m.outputSqnrDb), m.agreement.toFixed(6), m.top1 ?? ''].join(','));
+  const layers = r.choices.map((c) => ['layer', JSON.stringify(c.node), c.op, c.choice.granularity, c.choice.bits, c.noiseShare.toFixed(6)].join(','));
+  return [head, 'kind,path_step,packed_size_bytes,predicted_sqnr_db,output_sqnr_db,agreement_top1,top1', ...measured, 'kind,node,op,granularity,weight_bits,noise_share', ...layers].join('\n') + '\n';
 }

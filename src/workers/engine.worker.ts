@@ -5,6 +5,9 @@ import {
   calibrationCurve,
   collectPerImageStatistics,
   tradeoffGrid,
+  OutputScorer,
+  profileWeightPrecision,
+  selectMixedPrecision,
   applyBiasCorrection,
   buildVariant,
   layoutGraph,
@@ -34,6 +37,10 @@ import type {
   Sample,
   TradeoffGrid,
   TradeoffPoint,
+  MixedPrecisionResult,
+  MixedTarget,
+  PrecisionProfile,
+  WeightChoice,
   GraphLayout,
   ImageTrace,
   LayerOverride,
@@ -80,6 +87,8 @@ const state = {
     means: PreparedVariants['means'];
     /** per-image statistics of the calibration images, per FP32 model, once an experiment asked for them */
     perImage: Map<ModelProto, ActivationStats[]>;
+    /** mixed-precision profiles by variant, candidates and images: a new target reuses them */
+    profiles: Map<string, PrecisionProfile>;
   },
   cancelled: false,
 };
@@ -269,6 +278,7 @@ const api = {
       stats: new Map(req.variants.map((v) => [v.id, v.cle ? prepared.equalizedStats! : prepared.stats])),
       means: prepared.means,
       perImage: new Map(),
+      profiles: new Map(),
     };
     return buildRunReport(serializeModel(model).length, calibIds.length, variants, ev, {
       evalIds,
@@ -396,6 +406,51 @@ const api = {
       onPoint,
       signal: { get aborted() { return state.cancelled; } },
     });
+  },
+
+  /**
+   * Mixed precision: per-layer weight bits and granularity chosen from a noise profile (profiled once per variant,
+   * candidates and image count; kept for the next target) to meet a size budget or a score floor, each
+   * configuration tried measured on the first `evalImages` evaluation images.
+   */
+  async mixedPrecision(
+    variantId: string,
+    opts: { choices: WeightChoice[]; profileImages: number; evalImages: number; target: MixedTarget },
+    onProgress?: OnProgress,
+  ): Promise<MixedPrecisionResult & { profile: PrecisionProfile }> {
+    const v = variantOf(variantId);
+    state.cancelled = false;
+    const run = state.lastRun!;
+    const signal = { get aborted() { return state.cancelled; } };
+    const key = JSON.stringify([variantId, opts.choices, opts.profileImages]);
+    let profile = run.profiles.get(key);
+    if (!profile) {
+      const inputs: RtTensor[] = [];
+      for await (const s of tensors(run.evalIds.slice(0, opts.profileImages), run.preprocess, run.dims)) inputs.push(s.tensor);
+      profile = await profileWeightPrecision(createWebSession, v, statsOf(variantId), inputs, {
+        choices: opts.choices,
+        onProgress: progressReporter('sensitivity', onProgress),
+        signal,
+      });
+      if (!profile.complete) throw new CancelledError();
+      run.profiles.set(key, profile);
+    }
+    const samples: Sample[] = [];
+    for await (const s of tensors(run.evalIds.slice(0, opts.evalImages), run.preprocess, run.dims)) samples.push(s);
+    const report = progressReporter('experiment', onProgress);
+    let done = 0;
+    // FP32 once, then about log2(path) + 2 configurations: the total is an estimate the bar may overrun.
+    const guess = samples.length * (3 + Math.ceil(Math.log2(profile.layers.length * opts.choices.length + 1)));
+    const scorer = await new OutputScorer(createWebSession, v.reference, samples, () => report(++done, Math.max(guess, done + 1)), signal).prepare();
+    const means = run.means.get(v.reference);
+    const result = await selectMixedPrecision(profile, opts.target, async (overrides) => {
+      const config = { ...v.config, layerOverrides: { ...v.config.layerOverrides, ...overrides } };
+      const source = v.source !== v.reference && means ? applyBiasCorrection(v.reference, config, means).model : v.source;
+      const m = buildVariant('mixed', source, statsOf(variantId), config);
+      return { ...(await scorer.score(m)), packedSizeBytes: m.packedSizeBytes, sizeBytes: m.bytes.length };
+    });
+    report(1, 1);
+    return { ...result, profile };
   },
 
   /** One evaluation image through FP32 and a variant: top-5s, per-layer error, where the error jumps. */

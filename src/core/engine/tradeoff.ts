@@ -7,7 +7,7 @@ import type { ModelProto } from '../onnx/model';
 import type { QuantConfig, WeightGranularity } from '../quant/config';
 import { withExtraOutputs } from './instrument';
 import { buildVariant } from './pipeline';
-import type { Progress, Sample } from './pipeline';
+import type { Progress, Sample, Variant } from './pipeline';
 import { CancelledError, throwIfAborted } from './runtime';
 import type { Cancel, SessionFactory } from './runtime';
 import { logitsTensor } from './sensitivity';
@@ -45,6 +45,72 @@ export function paretoFront(points: { size: number; score: number }[]): number[]
     .sort((a, b) => points[a].size - points[b].size);
 }
 
+export interface OutputScores {
+  top1: number | null;
+  agreement: number;
+  outputSqnrDb: number;
+}
+
+/**
+ * Scores models against FP32 on the same samples: FP32 logits computed once (`prepare`), then each variant's
+ * top-1 (where labels are known), agreement with FP32's top-1 and logits SQNR.
+ */
+export class OutputScorer {
+  private ref: Float32Array[] = [];
+  readonly logits: string;
+  private readonly inputName: string;
+  fp32Top1: number | null = null;
+
+  constructor(
+    private readonly createSession: SessionFactory,
+    private readonly reference: ModelProto,
+    private readonly samples: Sample[],
+    private readonly step: () => void = () => {},
+    private readonly signal?: Cancel,
+  ) {
+    this.inputName = new GraphIndex(reference.graph!).graphInputs.values().next().value as string;
+    this.logits = logitsTensor(reference);
+  }
+
+  async prepare(): Promise<this> {
+    const tally = new ClassificationTally();
+    const y = await this.outputs(withExtraOutputs(this.reference, [this.logits]), this.logits, (out, s) => tally.add(out, s.label));
+    this.ref = y;
+    this.fp32Top1 = tally.top1Accuracy;
+    return this;
+  }
+
+  async score(v: Pick<Variant, 'qdq' | 'compare'>): Promise<OutputScores> {
+    const out = v.compare.get(this.logits) ?? this.logits;
+    const tally = new ClassificationTally();
+    const acc = new ErrorAccumulator();
+    let agree = 0;
+    await this.outputs(withExtraOutputs(v.qdq.model, [out]), out, (y, s, i) => {
+      tally.add(y, s.label);
+      acc.add(this.ref[i], y);
+      if (argmax(y) === argmax(this.ref[i])) agree++;
+    });
+    return { top1: tally.top1Accuracy, agreement: this.samples.length ? agree / this.samples.length : 0, outputSqnrDb: acc.sqnrDb };
+  }
+
+  private async outputs(model: ModelProto, out: string, each: (y: Float32Array, s: Sample, i: number) => void): Promise<Float32Array[]> {
+    const session = await this.createSession(serializeModel(model));
+    const ys: Float32Array[] = [];
+    try {
+      for (const [i, s] of this.samples.entries()) {
+        throwIfAborted(this.signal);
+        const y = (await session.run({ [this.inputName]: s.tensor }, [out]))[out].data as Float32Array;
+        ys.push(y);
+        each(y, s, i);
+        this.step();
+      }
+    } finally {
+      await session.release();
+    }
+    return ys;
+  }
+}
+
 /**
  * Every combination of weight granularity × weight bits × activation bits, built from the same statistics and
  * evaluated on the same images against FP32 (top-1 where labels are known, agreement, logits SQNR, size).
@@ -72,11 +138,8 @@ export async function tradeoffGrid(
     signal?: Cancel;
   } = {},
 ): Promise<TradeoffGrid> {
-  const inputName = new GraphIndex(reference.graph!).graphInputs.values().next().value as string;
-  const logits = logitsTensor(reference);
   const total = samples.length * (1 + granularities.length * weightBits.length * activationBits.length);
   let done = 0;
-  const fp32Tally = new ClassificationTally();
   const grid: TradeoffGrid = {
     granularities,
     weightBits,
@@ -88,49 +151,18 @@ export async function tradeoffGrid(
     config,
   };
   try {
-    const ref: Float32Array[] = [];
-    const s0 = await createSession(serializeModel(withExtraOutputs(reference, [logits])));
-    try {
-      for (const s of samples) {
-        throwIfAborted(signal);
-        const y = (await s0.run({ [inputName]: s.tensor }, [logits]))[logits].data as Float32Array;
-        ref.push(y);
-        fp32Tally.add(y, s.label);
-        onProgress(++done, total);
-      }
-    } finally {
-      await s0.release();
-    }
-    grid.fp32.top1 = fp32Tally.top1Accuracy;
+    const scorer = await new OutputScorer(createSession, reference, samples, () => onProgress(++done, total), signal).prepare();
+    grid.fp32.top1 = scorer.fp32Top1;
     for (const granularity of granularities) {
       for (const wb of weightBits) {
         for (const ab of activationBits) {
           const c: QuantConfig = { ...config, weightGranularity: granularity, weightBits: wb, activationBits: ab };
           const v = buildVariant(`${granularity}-w${wb}a${ab}`, source, stats, c);
-          const out = v.compare.get(logits) ?? logits;
-          const session = await createSession(serializeModel(withExtraOutputs(v.qdq.model, [out])));
-          const tally = new ClassificationTally();
-          const acc = new ErrorAccumulator();
-          let agree = 0;
-          try {
-            for (const [i, s] of samples.entries()) {
-              throwIfAborted(signal);
-              const y = (await session.run({ [inputName]: s.tensor }, [out]))[out].data as Float32Array;
-              tally.add(y, s.label);
-              acc.add(ref[i], y);
-              if (argmax(y) === argmax(ref[i])) agree++;
-              onProgress(++done, total);
-            }
-          } finally {
-            await session.release();
-          }
           const p: TradeoffPoint = {
             granularity,
             weightBits: wb,
             activationBits: ab,
-            top1: tally.top1Accuracy,
-            agreement: samples.length ? agree / samples.length : 0,
-            outputSqnrDb: acc.sqnrDb,
+            ...(await scorer.score(v)),
             sizeBytes: v.bytes.length,
             packedSizeBytes: v.packedSizeBytes,
           };

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand';
 
-import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, ProgressEvent, SensitivityResult, TradeoffGrid, WeightView } from '../../core';
+import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, MixedPrecisionResult, PrecisionProfile, ProgressEvent, SensitivityResult, TradeoffGrid, WeightGranularity, WeightView } from '../../core';
 import type { AppState } from '../store';
 
 export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'calibration' | 'bits';
@@ -62,6 +62,25 @@ export interface AnalysisSlice {
   tradeoffProgress: ProgressEvent | null;
   tradeoffError: string | null;
   tradeoffMetric: 'agreement' | 'top1' | 'outputSqnrDb';
+  /** mixed precision: a size budget or a score floor, the candidates per layer, the images used */
+  mixedOptions: MixedOptions;
+  mixed: (MixedPrecisionResult & { profile: PrecisionProfile; variant: string }) | null;
+  mixedStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+  mixedProgress: ProgressEvent | null;
+  mixedError: string | null;
+}
+
+export interface MixedOptions {
+  target: 'size' | 'floor';
+  /** size budget in KB (packed); null: three quarters of the analysed variant's packed size */
+  budgetKB: number | null;
+  /** score floor: percent for agreement/top-1, dB for SQNR */
+  floor: number;
+  metric: 'agreement' | 'top1' | 'outputSqnrDb';
+  bits: number[];
+  granularities: WeightGranularity[];
+  profileImages: number;
+  evalImages: number;
 }
 
 export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> = () => ({
@@ -101,4 +120,9 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   tradeoffProgress: null,
   tradeoffError: null,
   tradeoffMetric: 'agreement',
+  mixedOptions: { target: 'size', budgetKB: null, floor: 60, metric: 'agreement', bits: [8, 6, 4], granularities: ['per-channel', 'per-tensor'], profileImages: 8, evalImages: 100 },
+  mixed: null,
+  mixedStatus: 'idle',
+  mixedProgress: null,
+  mixedError: null,
 });

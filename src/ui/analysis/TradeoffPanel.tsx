@@ -5,6 +5,7 @@ import { cancelAnalysis, downloadText, runTradeoff, tradeoffCsv } from '../../st
 import { appStore, useAppShallow } from '../../store/store';
 import { bytes } from '../format';
 import { ramp } from './graph-colors';
+import { MixedPanel } from './MixedPanel';
 import { Plot } from './Plot';
 import { ProgressLine } from './ProgressLine';
 import { tradeoffFigure, tradeoffScore } from './plots';
@@ -23,10 +24,11 @@ export function TradeoffPanel() {
     metric: st.tradeoffMetric,
     variant: st.analysisVariant,
     report: st.report,
+    mixed: st.mixed,
   }));
   const labelled = s.report?.fp32.top1 !== null;
   const metric = !labelled && s.metric === 'top1' ? 'agreement' : s.metric;
-  const figure = useMemo(() => (s.grid && s.grid.points.length ? tradeoffFigure(s.grid, metric) : null), [s.grid, metric]);
+  const figure = useMemo(() => (s.grid && s.grid.points.length ? tradeoffFigure(s.grid, metric, s.mixed?.variant === s.variant ? s.mixed.chosen : null) : null), [s.grid, metric, s.mixed, s.variant]);
   const front = useMemo(() => {
     if (!s.grid) return new Set<number>();
     return new Set(paretoFront(s.grid.points.map((p) => ({ size: p.packedSizeBytes, score: tradeoffScore(p, metric) }))));
@@ -146,6 +148,7 @@ export function TradeoffPanel() {
           {figure && <Plot figure={figure} testId="tradeoff-chart" />}
         </>
       )}
+      <MixedPanel />
     </div>
   );
 }

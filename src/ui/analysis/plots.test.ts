@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 
 import { weightView } from '../../core';
 import type { ActivationView, RunReport, SensitivityResult } from '../../core';
-import { mergeVariantReport, parseViewHash, suggestedLayers, viewHash, worstLayer } from '../../store/analysis-actions';
+import { mergeVariantReport, mixedBitsSummary, parseViewHash, suggestedLayers, viewHash, worstLayer } from '../../store/analysis-actions';
 import { gainColor, ramp, spreadColor, sqnrColor } from './graph-colors';
-import { activationFigure, channelRangeFigure, imageLayersFigure, plotText, sqnrFigure, weightHistogramFigure } from './plots';
+import { activationFigure, channelRangeFigure, imageLayersFigure, mixedFigure, plotText, sqnrFigure, weightHistogramFigure } from './plots';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -155,5 +155,38 @@ describe('graph colours', () => {
     expect(spreadColor(1)).toBe('#16a34a');
     expect(spreadColor(5000)).toBe('#dc2626');
     expect(sqnrColor(undefined)).toBe('#e2e8f0');
+  });
+});
+
+describe('mixed precision figure and summary', () => {
+  const choice = (bits: number, granularity: 'per-channel' | 'per-tensor' = 'per-channel') => ({ bits, granularity });
+  const m = (pathIndex: number, packedSizeBytes: number, outputSqnrDb: number) => ({ pathIndex, packedSizeBytes, sizeBytes: 0, agreement: 0.5, top1: null, outputSqnrDb, predictedSqnrDb: outputSqnrDb + 0.5 });
+  const result = {
+    target: { kind: 'size' as const, value: 3000 },
+    path: [{ picks: [0, 0], weightBytes: 4000, predictedSqnrDb: 20 }, { picks: [1, 0], weightBytes: 3000, predictedSqnrDb: 18 }, { picks: [1, 1], weightBytes: 2000, predictedSqnrDb: 9 }],
+    measured: [m(0, 5000, 20), m(2, 3000, 9.5), m(1, 4000, 17)],
+    chosen: m(2, 3000, 9.5),
+    overrides: {},
+    choices: [
+      { node: 'a', op: 'Conv', choice: choice(4), noiseShare: 0.3 },
+      { node: 'b', op: 'Conv', choice: choice(4, 'per-tensor'), noiseShare: 0.3 },
+      { node: 'c', op: 'Conv', choice: choice(8), noiseShare: 0.4 },
+    ],
+    fixedBytes: 1000,
+    uncalibratedStartSqnrDb: 22,
+  };
+
+  it('draws the path at fixed + weight bytes, every measured point, the chosen one and the budget line', () => {
+    const f = mixedFigure(result);
+    const path = f.data.find((t) => t.name === 'greedy path (predicted)')!;
+    expect(path.x).toEqual([5000 / 1024, 4000 / 1024, 3000 / 1024]);
+    expect(path.y).toEqual([20, 18, 9]);
+    expect(f.data.find((t) => t.name === 'measured')!.y).toEqual([20, 9.5, 17]);
+    expect(f.data.find((t) => t.name === 'chosen')!.x).toEqual([3000 / 1024]);
+    expect(f.layout.shapes![0]).toMatchObject({ x0: 3000 / 1024, x1: 3000 / 1024, yref: 'paper' });
+  });
+
+  it('summarises the layers most precise first', () => {
+    expect(mixedBitsSummary(result)).toBe('1×W8 pc, 1×W4 pc, 1×W4 pt');
   });
 });

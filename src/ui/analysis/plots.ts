@@ -4,7 +4,7 @@
  * subset of HTML in labels and hovers.
  */
 import { CALIBRATORS, curveBands, paretoFront } from '../../core';
-import type { ActivationView, CalibrationCurve, ImageTrace, RunReport, SensitivityResult, TradeoffGrid, WeightView } from '../../core';
+import type { ActivationView, CalibrationCurve, ImageTrace, MeasuredPoint, MixedPrecisionResult, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightView } from '../../core';
 
 export interface Figure {
   data: Trace[];
@@ -81,6 +81,7 @@ export const COLORS = {
   percentile: '#d97706',
   entropy: '#7c3aed',
   mse: '#059669',
+  mixed: '#f59e0b',
   grid: 'rgba(37, 99, 235, 0.35)',
   bars: '#94a3b8',
 };
@@ -340,7 +341,7 @@ export function tradeoffScore(p: { top1: number | null; agreement: number; outpu
 }
 
 /** Size (weights packed at their bit width) against accuracy, per granularity, with the Pareto front. */
-export function tradeoffFigure(g: TradeoffGrid, metric: 'agreement' | 'top1' | 'outputSqnrDb'): Figure {
+export function tradeoffFigure(g: TradeoffGrid, metric: 'agreement' | 'top1' | 'outputSqnrDb', mixed?: MeasuredPoint | null): Figure {
   const kb = (b: number) => b / 1024;
   const data: Trace[] = (['per-tensor', 'per-channel'] as const).map((gr) => {
     const pts = g.points.filter((p) => p.granularity === gr);
@@ -372,9 +373,68 @@ export function tradeoffFigure(g: TradeoffGrid, metric: 'agreement' | 'top1' | '
   if (Number.isFinite(fp32)) {
     data.push({ type: 'scatter', mode: 'markers', name: 'FP32', x: [kb(g.fp32.sizeBytes)], y: [fp32], marker: { color: COLORS.fp32, size: 12, symbol: 'star' }, hovertemplate: 'FP32: %{y:.1f} at %{x:.0f} KB<extra></extra>' });
   }
+  if (mixed) {
+    data.push({
+      type: 'scatter', mode: 'markers', name: 'mixed precision',
+      x: [kb(mixed.packedSizeBytes)], y: [tradeoffScore(mixed, metric)],
+      marker: { color: COLORS.mixed, size: 15, symbol: 'diamond', line: { width: 1.5, color: '#111827' } },
+      hovertemplate: 'mixed precision: %{y:.1f} at %{x:.0f} KB<extra></extra>',
+    });
+  }
   const label = metric === 'agreement' ? 'agreement with FP32 (%)' : metric === 'top1' ? 'top-1 (%)' : 'logits SQNR (dB)';
   const layout = base(`Size against ${label} (${g.evaluationSamples} evaluation images)`, 340);
   layout.xaxis = { title: { text: 'model size with weights packed at their bit width (KB)' }, type: 'log' };
   layout.yaxis = { title: { text: label } };
+  return { data, layout };
+}
+
+/**
+ * The mixed-precision search: the greedy path (predicted logits SQNR against size), the configurations measured
+ * on it, the chosen one, the uniform configurations of the grid at the same activation bits, and the target.
+ */
+export function mixedFigure(r: MixedPrecisionResult, uniform: TradeoffPoint[] = []): Figure {
+  const kb = (b: number) => b / 1024;
+  const data: Trace[] = [
+    {
+      type: 'scatter', mode: 'lines', name: 'greedy path (predicted)',
+      x: r.path.map((p) => kb(r.fixedBytes + p.weightBytes)), y: r.path.map((p) => p.predictedSqnrDb),
+      line: { color: COLORS.mixed, width: 2 },
+      hovertemplate: 'predicted %{y:.1f} dB at %{x:.0f} KB<extra></extra>',
+    },
+    {
+      type: 'scatter', mode: 'markers', name: 'measured',
+      x: r.measured.map((m) => kb(m.packedSizeBytes)), y: r.measured.map((m) => m.outputSqnrDb),
+      text: r.measured.map((m) => `step ${m.pathIndex}, agreement ${(m.agreement * 100).toFixed(1)}%`),
+      marker: { color: '#111827', size: 8 },
+      hovertemplate: '%{text}: %{y:.1f} dB at %{x:.0f} KB<extra></extra>',
+    },
+  ];
+  for (const g of ['per-tensor', 'per-channel'] as const) {
+    const pts = uniform.filter((p) => p.granularity === g);
+    if (!pts.length) continue;
+    data.push({
+      type: 'scatter', mode: 'markers', name: `uniform ${g}`,
+      x: pts.map((p) => kb(p.packedSizeBytes)), y: pts.map((p) => p.outputSqnrDb),
+      text: pts.map((p) => `W${p.weightBits}A${p.activationBits}`),
+      marker: { color: COLORS[g], size: 8, symbol: 'square-open' },
+      hovertemplate: `uniform ${g} %{text}: %{y:.1f} dB at %{x:.0f} KB<extra></extra>`,
+    });
+  }
+  if (r.chosen) {
+    data.push({
+      type: 'scatter', mode: 'markers', name: 'chosen',
+      x: [kb(r.chosen.packedSizeBytes)], y: [r.chosen.outputSqnrDb],
+      marker: { color: COLORS.mixed, size: 16, symbol: 'diamond', line: { width: 1.5, color: '#111827' } },
+      hovertemplate: 'chosen: %{y:.1f} dB at %{x:.0f} KB<extra></extra>',
+    });
+  }
+  const layout = base('Mixed precision: logits SQNR against size', 320);
+  layout.xaxis = { title: { text: 'model size with weights packed at their bit width (KB)' } };
+  layout.yaxis = { title: { text: 'logits SQNR (dB)' } };
+  if (r.target.kind === 'size') {
+    layout.shapes = [{ type: 'line', xref: 'x', yref: 'paper', x0: kb(r.target.value), x1: kb(r.target.value), y0: 0, y1: 1, line: { color: '#b91c1c', width: 1.5, dash: 'dash' } }];
+  } else if (r.target.metric === 'outputSqnrDb') {
+    layout.shapes = [{ type: 'line', xref: 'paper', yref: 'y', x0: 0, x1: 1, y0: r.target.value, y1: r.target.value, line: { color: '#b91c1c', width: 1.5, dash: 'dash' } }];
+  }
   return { data, layout };
 }
