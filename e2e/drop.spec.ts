@@ -1,8 +1,10 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { expect, test } from '@playwright/test';
+import { zipSync } from 'fflate';
+import type { Zippable } from 'fflate';
 import type { Page } from '@playwright/test';
 
 import { makeAttrInt, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
@@ -58,6 +60,31 @@ test('dropping an ImageFolder tree adds its images with labels from the synset f
   await expect(page.getByTestId('broken-files')).toContainText('broken.jpg: the image is corrupt');
   await expect(page.getByTestId('broken-files')).toContainText('empty.png: the file is empty');
   await expect(page.getByTestId('broken-files')).toContainText('notes.txt: not an image');
+});
+
+test('dropping a .zip of an ImageFolder tree loads its images with labels; a zip bomb inside is skipped with its reason', async ({ page }) => {
+  const root = mkdtempSync(join(tmpdir(), 'quantscope-zip-'));
+  await writeImages(join(root, 'n01440764'), 3, 3);
+  await writeImages(join(root, 'n01443537'), 2, 4);
+  const files: Zippable = {};
+  for (const dir of ['n01440764', 'n01443537']) {
+    for (const f of readdirSync(join(root, dir))) files[`val/${dir}/${f}`] = new Uint8Array(readFileSync(join(root, dir, f)));
+  }
+  files['val/bomb.png'] = [new Uint8Array(64 * 2 ** 20), { level: 9 }];
+  files['__MACOSX/val/._x.png'] = new Uint8Array(8);
+  const zipPath = join(root, 'photos.zip');
+  writeFileSync(zipPath, zipSync(files));
+
+  await page.goto('/?demo=0');
+  await page.getByTestId('model-input').setInputFiles({ name: 'imagenet1000.onnx', mimeType: 'application/octet-stream', buffer: thousandClassModel() });
+  await expect(page.getByTestId('model-info')).toContainText('1000 classes');
+  await dropPaths(page, [zipPath]);
+  await expect(page.getByTestId('image-count')).toContainText('5 images, 5 with labels');
+  // The bomb and the two notes.txt files of writeImages; the macOS resource fork is not the user's data.
+  await expect(page.getByTestId('broken-files')).toContainText('3 files skipped');
+  await page.getByTestId('broken-files').locator('summary').click();
+  await expect(page.getByTestId('broken-files')).toContainText('photos/val/bomb.png: inflates past');
+  await expect(page.getByTestId('broken-files')).toContainText('possible zip bomb');
 });
 
 const SHARED = resolve(process.env.QUANTSCOPE_SHARED ?? '../shared');

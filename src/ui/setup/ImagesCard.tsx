@@ -36,7 +36,7 @@ export function ImagesCard() {
         )}
       </div>
       <input ref={folder} type="file" hidden multiple data-testid="folder-input" onChange={onPick} {...{ webkitdirectory: '' }} />
-      <input ref={files} type="file" hidden multiple accept="image/*" data-testid="files-input" onChange={onPick} />
+      <input ref={files} type="file" hidden multiple accept="image/*,.zip,application/zip" data-testid="files-input" onChange={onPick} />
       {status === 'loading' && progress?.phase === 'decode' && (
         <p className="muted">
           Checking images… {progress.done} / {progress.total}
