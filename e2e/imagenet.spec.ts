@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { expect, test } from '@playwright/test';
@@ -172,7 +172,40 @@ async function analyseMobileNet(page: Page, info: TestInfo, r: Awaited<ReturnTyp
   expect(at('per-channel', 2, 8).packed).toBeLessThan(at('per-channel', 4, 8).packed);
   expect(at('per-channel', 4, 8).packed).toBeLessThan(at('per-channel', 8, 8).packed);
   expect(at('per-channel', 8, 4).agreement).toBeLessThan(at('per-channel', 8, 8).agreement);
+  // Latency of every configuration, measured in this browser next to FP32 (reported, not asserted).
+  const latency = await page.getByTestId('tradeoff-latency').innerText();
+  console.log(`MobileNet latency: ${latency}`);
+  expect(latency).toMatch(/WASM, \d+ threads?.*FP32 [\d.]+ ms per image; per-tensor W8A8 [\d.]+ ms \([\d.]+× FP32, (slower|faster|the same)\)/);
   await page.screenshot({ path: info.outputPath('mobilenet-bits.png'), fullPage: true });
+
+  // Mixed precision of per-channel int8 under a budget halfway between uniform W8 and W4: it meets the budget
+  // on the exported model and keeps far more than uniform W4.
+  const budgetKB = Math.round((at('per-channel', 8, 8).packed + at('per-channel', 4, 8).packed) / 2 / 1024);
+  await page.getByTestId('mixed-budget').fill(String(budgetKB));
+  await page.getByTestId('mixed-eval-images').fill('100');
+  await page.getByTestId('run-mixed').click();
+  const mixed = page.getByTestId('mixed-result');
+  await expect(mixed).toBeVisible({ timeout: 10 * 60_000 });
+  await expect(page.getByTestId('mixed-chart')).toHaveAttribute('data-rendered', 'true');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('mixed-csv').click()]);
+  const csv = readFileSync(await download.path(), 'utf8').split('\n');
+  const chosenPacked = Number(await mixed.getAttribute('data-packed'));
+  const measuredRows = csv.filter((l) => l.startsWith('measured,')).map((l) => l.split(','));
+  const layerRows = csv.filter((l) => l.startsWith('layer,'));
+  const mixedAgreement = Number(await mixed.getAttribute('data-agreement'));
+  console.log(`MobileNet mixed precision, budget ${budgetKB} KB: ${await mixed.locator('p').first().innerText()}`);
+  expect(await mixed.getAttribute('data-met')).toBe('true');
+  expect(chosenPacked).toBeLessThanOrEqual(budgetKB * 1024);
+  expect(measuredRows.some((row) => Number(row[2]) === chosenPacked)).toBe(true);
+  expect(layerRows.length).toBe(28);
+  expect(new Set(layerRows.map((l) => l.split(',')[4])).size).toBeGreaterThan(1);
+  expect(mixedAgreement).toBeGreaterThan(at('per-channel', 4, 8).agreement + 0.3);
+  await page.screenshot({ path: info.outputPath('mobilenet-mixed.png'), fullPage: true });
+  await page.getByTestId('apply-mixed').click();
+  await expect(page.getByTestId('variant-per-channel+mixed')).toBeVisible({ timeout: 10 * 60_000 });
+  const cardAgreement = await shownFraction(page, 'per-channel+mixed-agreement');
+  console.log(`mixed precision as a result card, on all 400 evaluation images: agreement ${cardAgreement}`);
+  expect(cardAgreement).toBeGreaterThan(at('per-channel', 4, 8).agreement + 0.3);
 
   const all = await page.evaluate(() => (globalThis as unknown as { __longTasks: { duration: number }[] }).__longTasks);
   console.log(`main-thread tasks over 50 ms in the whole session: ${all.length}, over 100 ms: ${all.filter((t) => t.duration > 100).length}, longest ${Math.max(0, ...all.map((t) => t.duration)).toFixed(0)} ms`);
@@ -267,5 +300,17 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     const at = (g: string, w: number) => grid.find((c) => c.g === g && c.w === w)!;
     expect(at('per-tensor', 8).agreement).toBeGreaterThan(0.8);
     expect(at('per-channel', 2).agreement).toBeLessThan(at('per-channel', 8).agreement);
+    // The calibration-size curve of per-tensor int8 (MinMax, one draw, 50 evaluation images).
+    await page.getByTestId('tab-calibration').click();
+    for (const c of ['Percentile', 'Entropy (KL)', 'MSE']) await page.getByTestId('curve-panel').getByLabel(c).uncheck();
+    await page.getByTestId('curve-draws').fill('1');
+    await page.getByTestId('curve-eval-images').fill('50');
+    await page.getByTestId('run-curve').click();
+    await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
+    await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');
+    const curve = await page.locator('table[data-testid=curve-table] tbody tr[data-calibrator=minmax] td[data-size]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-agreement'))));
+    console.log('SqueezeNet per-tensor MinMax, agreement by calibration images 1, 2, 4, …, 64, 100:', JSON.stringify(curve.map((x) => x.toFixed(3))));
+    expect(curve.length).toBe(8);
+    expect(Math.abs(curve[7] - r.tensorAgree)).toBeLessThan(0.15);
   });
 });

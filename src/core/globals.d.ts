@@ -7,3 +7,4 @@ declare class TextEncoder {
   encode(input?: string): Uint8Array;
 }
 declare function queueMicrotask(callback: () => void): void;
+declare const performance: { now(): number };

@@ -1,7 +1,7 @@
-import { engine, proxy } from '../bridge/engine';
+import { engine, gpu, proxy } from '../bridge/engine';
 import { doublingSizes } from '../core';
 import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
-import type { MixedOptions } from './slices/analysis-slice';
+import type { GpuLatency, MixedOptions } from './slices/analysis-slice';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -83,6 +83,7 @@ export async function startAnalysis(report: RunReport): Promise<void> {
     mixedStatus: 'idle',
     mixedProgress: null,
     mixedError: null,
+    gpuLatency: null,
   });
   if (layer) await selectLayer(layer);
   try {
@@ -310,11 +311,14 @@ export async function runTradeoff(): Promise<void> {
 }
 
 export function tradeoffCsv(g: TradeoffGrid, variant: string): string {
-  const head = `# Quantscope granularity x bit width; from variant ${variant}; ${g.evaluationSamples} evaluation images; FP32 top-1 ${g.fp32.top1 ?? 'n/a'}, ${g.fp32.sizeBytes} bytes; config ${JSON.stringify(g.config)}`;
+  const head = `# Quantscope granularity x bit width; from variant ${variant}; ${g.evaluationSamples} evaluation images; FP32 top-1 ${g.fp32.top1 ?? 'n/a'}, ${g.fp32.sizeBytes} bytes, ${g.fp32.msPerImage?.toFixed(3) ?? 'n/a'} ms per image; times measured in ${g.runtime ?? 'n/a'}; config ${JSON.stringify(g.config)}`;
   const rows = g.points.map((p) =>
-    [p.granularity, p.weightBits, p.activationBits, p.top1 ?? '', p.agreement.toFixed(6), Number.isFinite(p.outputSqnrDb) ? p.outputSqnrDb.toFixed(4) : String(p.outputSqnrDb), p.sizeBytes, p.packedSizeBytes].join(','),
+    [
+      p.granularity, p.weightBits, p.activationBits, p.top1 ?? '', p.agreement.toFixed(6), Number.isFinite(p.outputSqnrDb) ? p.outputSqnrDb.toFixed(4) : String(p.outputSqnrDb),
+      p.sizeBytes, p.packedSizeBytes, Number.isFinite(p.msPerImage) ? p.msPerImage.toFixed(3) : '',
+    ].join(','),
   );
-  return [head, 'weights,weight_bits,activation_bits,top1,agreement_top1,output_sqnr_db,size_bytes,packed_size_bytes', ...rows].join('\n') + '\n';
+  return [head, 'weights,weight_bits,activation_bits,top1,agreement_top1,output_sqnr_db,size_bytes,packed_size_bytes,ms_per_image', ...rows].join('\n') + '\n';
 }
 
 // ***** mixed precision *****
@@ -390,4 +394,50 @@ export function mixedCsv(r: MixedPrecisionResult & { profile: { samples: number;
   const measured = r.measured.map((m) => ['measured', m.pathIndex, m.packedSizeBytes, m.predictedSqnrDb.toFixed(4), Number.isFinite(m.outputSqnrDb) ? m.outputSqnrDb.toFixed(4) : String(m.outputSqnrDb), m.agreement.toFixed(6), m.top1 ?? ''].join(','));
   const layers = r.choices.map((c) => ['layer', JSON.stringify(c.node), c.op, c.choice.granularity, c.choice.bits, c.noiseShare.toFixed(6)].join(','));
   return [head, 'kind,path_step,packed_size_bytes,predicted_sqnr_db,output_sqnr_db,agreement_top1,top1', ...measured, 'kind,node,op,granularity,weight_bits,noise_share', ...layers].join('\n') + '\n';
+}
+
+// ***** WebGPU latency *****
+
+/** Largest |a − b| over two outputs (WebGPU against WASM on the same model and image). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/**
+ * Times FP32 and each granularity × activation bits of the grid (8-bit weights: lower weight bits are stored in
+ * 8 bits and run the same graph) on WebGPU, in its own worker, and checks each output against WASM's.
+ */
+export async function runGpuLatency(runs = 5): Promise<void> {
+  const { analysisVariant: id, tradeoff: grid } = get();
+  if (!grid) return;
+  const update = (g: Partial<GpuLatency>) => set((s) => ({ gpuLatency: { ...(s.gpuLatency as GpuLatency), ...g } }));
+  set({ gpuLatency: { status: 'running', adapter: null, runs, done: 0, total: 0, points: [] } });
+  try {
+    const probe = await gpu().probe();
+    if (!probe.adapter) {
+      update({ status: 'error', reason: probe.reason });
+      return;
+    }
+    const configs = grid.granularities.flatMap((granularity) => grid.activationBits.map((activationBits) => ({ granularity, weightBits: 8, activationBits })));
+    update({ adapter: probe.adapter, total: configs.length + 1 });
+    const m = await engine().latencyModels(id, configs);
+    const f = await gpu().time(m.fp32, m.input, runs);
+    update({ fp32: { ms: f.msPerImage, maxAbsDiff: maxAbsDiff(f.output, m.wasmOutputs[0]) }, done: 1 });
+    for (const [i, c] of configs.entries()) {
+      const t = await gpu().time(m.models[i], m.input, runs);
+      set((s) => ({
+        gpuLatency: {
+          ...(s.gpuLatency as GpuLatency),
+          done: i + 2,
+          points: [...(s.gpuLatency?.points ?? []), { granularity: c.granularity, activationBits: c.activationBits, ms: t.msPerImage, maxAbsDiff: maxAbsDiff(t.output, m.wasmOutputs[i + 1]) }],
+        },
+      }));
+    }
+    update({ status: 'done' });
+  } catch (e) {
+    update({ status: 'error', reason: message(e) });
+  }
 }

@@ -41,6 +41,7 @@ import type {
   MixedTarget,
   PrecisionProfile,
   WeightChoice,
+  WeightGranularity,
   GraphLayout,
   ImageTrace,
   LayerOverride,
@@ -59,7 +60,8 @@ import type {
 } from '../core';
 import { decodeToRgb } from './decode';
 import { renderDemoImages } from './demo-images';
-import { createWebSession } from './web-session';
+import { createWebSession, webRuntimeLabel } from './web-session';
+import { unzipFiles } from './zip';
 
 interface ImageEntry extends ImageInfo {
   blob: Blob;
@@ -190,28 +192,43 @@ const api = {
     return { info, images: state.images.map(publicInfo) };
   },
 
-  /** `paths` (optional) are the files' paths inside a dropped folder, for labels from folder names. */
+  /**
+   * `paths` (optional) are the files' paths inside a dropped folder, for labels from folder names. A .zip is
+   * opened (streamed, with zip-bomb limits) and its files added as if they had been dropped as a folder.
+   */
   async addFiles(files: File[], onProgress?: OnProgress, paths?: string[]): Promise<ImageInfo[]> {
     state.cancelled = false;
+    const items: { name: string; blob: Blob; error?: string }[] = [];
+    for (const [i, file] of files.entries()) {
+      const name = paths?.[i] || (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
+      if (!/\.zip$/i.test(file.name)) {
+        items.push({ name, blob: file });
+        continue;
+      }
+      const { entries, error } = await unzipFiles(file, name);
+      for (const e of entries) items.push({ name: e.path, blob: e.blob ?? new Blob([]), error: e.error });
+      if (error) items.push({ name, blob: new Blob([]), error });
+    }
     const report = progressReporter('decode', onProgress);
     const added: ImageInfo[] = [];
     let done = 0;
-    for (const [i, file] of files.entries()) {
+    for (const item of items) {
       checkCancelled();
-      const name = paths?.[i] || (file as File & { webkitRelativePath?: string }).webkitRelativePath || file.name;
-      const entry: ImageEntry = { id: state.images.length, name, label: labelFor(name), blob: file };
+      const entry: ImageEntry = { id: state.images.length, name: item.name, label: labelFor(item.name), blob: item.blob, ...(item.error ? { error: item.error } : {}) };
       // Decode once now so broken files are reported at once; the pixels are cached for the run.
-      try {
-        const bmp = await createImageBitmap(file);
-        bmp.close();
-      } catch {
-        entry.error = file.size === 0 ? 'the file is empty' : /\.(jpe?g|png|webp|gif|bmp|avif)$/i.test(file.name)
-          ? 'the image is corrupt: the browser cannot decode it'
-          : 'not an image the browser can decode';
+      if (!entry.error) {
+        try {
+          const bmp = await createImageBitmap(item.blob);
+          bmp.close();
+        } catch {
+          entry.error = item.blob.size === 0 ? 'the file is empty' : /\.(jpe?g|png|webp|gif|bmp|avif)$/i.test(item.name)
+            ? 'the image is corrupt: the browser cannot decode it'
+            : 'not an image the browser can decode';
+        }
       }
       state.images.push(entry);
       added.push(publicInfo(entry));
-      report(++done, files.length);
+      report(++done, items.length);
     }
     return added;
   },
@@ -399,13 +416,14 @@ const api = {
     const run = state.lastRun!;
     const samples: Sample[] = [];
     for await (const s of tensors(run.evalIds.slice(0, opts.evalImages), run.preprocess, run.dims)) samples.push(s);
-    return tradeoffGrid(createWebSession, v.source, v.reference, statsOf(variantId), v.config, samples, {
+    const grid = await tradeoffGrid(createWebSession, v.source, v.reference, statsOf(variantId), v.config, samples, {
       weightBits: opts.weightBits,
       activationBits: opts.activationBits,
       onProgress: progressReporter('experiment', onProgress),
       onPoint,
       signal: { get aborted() { return state.cancelled; } },
     });
+    return { ...grid, runtime: webRuntimeLabel };
   },
 
   /**
@@ -451,6 +469,37 @@ const api = {
     });
     report(1, 1);
     return { ...result, profile };
+  },
+
+  /**
+   * FP32 and one model per configuration (the analysed variant with that granularity and bit widths), with the
+   * first evaluation image and each model's output on it in WASM: what the WebGPU worker times and checks.
+   */
+  async latencyModels(
+    variantId: string,
+    configs: { granularity: WeightGranularity; weightBits: number; activationBits: number }[],
+  ): Promise<{ input: { name: string; data: Float32Array; dims: number[] }; fp32: Uint8Array; models: Uint8Array[]; wasmOutputs: Float32Array[] }> {
+    const v = variantOf(variantId);
+    const run = state.lastRun!;
+    let input: RtTensor | undefined;
+    for await (const s of tensors(run.evalIds.slice(0, 1), run.preprocess, run.dims)) input = s.tensor;
+    const name = state.info!.inputName;
+    const fp32 = serializeModel(v.reference);
+    const models = configs.map((c) =>
+      buildVariant('timed', v.source, statsOf(variantId), { ...v.config, weightGranularity: c.granularity, weightBits: c.weightBits, activationBits: c.activationBits }).bytes,
+    );
+    const wasmOutputs: Float32Array[] = [];
+    for (const bytes of [fp32, ...models]) {
+      const session = await createWebSession(bytes);
+      try {
+        const out = await session.run({ [name]: input! }, [v.reference.graph!.output[0].name]);
+        wasmOutputs.push(Object.values(out)[0].data as Float32Array);
+      } finally {
+        await session.release();
+      }
+    }
+    const data = Float32Array.from(input!.data as Float32Array);
+    return Comlink.transfer({ input: { name, data, dims: input!.dims }, fp32, models, wasmOutputs }, [data.buffer, fp32.buffer, ...models.map((m) => m.buffer)]);
   },
 
   /** One evaluation image through FP32 and a variant: top-5s, per-layer error, where the error jumps. */

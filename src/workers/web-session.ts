@@ -8,6 +8,9 @@ ort.env.wasm.wasmPaths = { wasm: wasmUrl };
 ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
 ort.env.logLevel = 'error';
 
+/** Where this worker's sessions run, for anything that reports times. */
+export const webRuntimeLabel = `onnxruntime-web ${ort.env.versions.web} WASM, ${ort.env.wasm.numThreads} thread${ort.env.wasm.numThreads === 1 ? '' : 's'}`;
+
 const TYPES: [new (n: number) => RtTensor['data'], ort.Tensor.Type][] = [
   [Float32Array, 'float32'],
   [Int8Array, 'int8'],

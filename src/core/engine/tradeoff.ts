@@ -23,6 +23,8 @@ export interface TradeoffPoint {
   sizeBytes: number;
   /** weights packed at their bit width */
   packedSizeBytes: number;
+  /** median time per image in the runtime that evaluated it (see TradeoffGrid.runtime) */
+  msPerImage: number;
 }
 
 export interface TradeoffGrid {
@@ -30,7 +32,9 @@ export interface TradeoffGrid {
   weightBits: number[];
   activationBits: number[];
   evaluationSamples: number;
-  fp32: { top1: number | null; sizeBytes: number };
+  fp32: { top1: number | null; sizeBytes: number; msPerImage?: number };
+  /** where the latencies were measured, e.g. "onnxruntime-web WASM, 2 threads" */
+  runtime?: string;
   points: TradeoffPoint[];
   complete: boolean;
   /** the configuration every point used, but for its granularity and bit widths */
@@ -49,6 +53,16 @@ export interface OutputScores {
   top1: number | null;
   agreement: number;
   outputSqnrDb: number;
+  /** median wall time of one run (one image) in this runtime, the first run (warm-up) left out; NaN with one image */
+  msPerImage: number;
+}
+
+/** Median of the run times but the first (which includes the runtime's warm-up). */
+export function steadyMedian(ms: number[]): number {
+  const xs = ms.slice(1).sort((a, b) => a - b);
+  if (!xs.length) return NaN;
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
 }
 
 /**
@@ -60,6 +74,7 @@ export class OutputScorer {
   readonly logits: string;
   private readonly inputName: string;
   fp32Top1: number | null = null;
+  fp32MsPerImage = NaN;
 
   constructor(
     private readonly createSession: SessionFactory,
@@ -74,9 +89,10 @@ export class OutputScorer {
 
   async prepare(): Promise<this> {
     const tally = new ClassificationTally();
-    const y = await this.outputs(withExtraOutputs(this.reference, [this.logits]), this.logits, (out, s) => tally.add(out, s.label));
-    this.ref = y;
+    const { ys, ms } = await this.outputs(withExtraOutputs(this.reference, [this.logits]), this.logits, (out, s) => tally.add(out, s.label));
+    this.ref = ys;
     this.fp32Top1 = tally.top1Accuracy;
+    this.fp32MsPerImage = steadyMedian(ms);
     return this;
   }
 
@@ -85,21 +101,24 @@ export class OutputScorer {
     const tally = new ClassificationTally();
     const acc = new ErrorAccumulator();
     let agree = 0;
-    await this.outputs(withExtraOutputs(v.qdq.model, [out]), out, (y, s, i) => {
+    const { ms } = await this.outputs(withExtraOutputs(v.qdq.model, [out]), out, (y, s, i) => {
       tally.add(y, s.label);
       acc.add(this.ref[i], y);
       if (argmax(y) === argmax(this.ref[i])) agree++;
     });
-    return { top1: tally.top1Accuracy, agreement: this.samples.length ? agree / this.samples.length : 0, outputSqnrDb: acc.sqnrDb };
+    return { top1: tally.top1Accuracy, agreement: this.samples.length ? agree / this.samples.length : 0, outputSqnrDb: acc.sqnrDb, msPerImage: steadyMedian(ms) };
   }
 
-  private async outputs(model: ModelProto, out: string, each: (y: Float32Array, s: Sample, i: number) => void): Promise<Float32Array[]> {
+  private async outputs(model: ModelProto, out: string, each: (y: Float32Array, s: Sample, i: number) => void) {
     const session = await this.createSession(serializeModel(model));
     const ys: Float32Array[] = [];
+    const ms: number[] = [];
     try {
       for (const [i, s] of this.samples.entries()) {
         throwIfAborted(this.signal);
+        const t0 = performance.now();
         const y = (await session.run({ [this.inputName]: s.tensor }, [out]))[out].data as Float32Array;
+        ms.push(performance.now() - t0);
         ys.push(y);
         each(y, s, i);
         this.step();
@@ -107,7 +126,7 @@ export class OutputScorer {
     } finally {
       await session.release();
     }
-    return ys;
+    return { ys, ms };
   }
 }
 
@@ -153,6 +172,7 @@ export async function tradeoffGrid(
   try {
     const scorer = await new OutputScorer(createSession, reference, samples, () => onProgress(++done, total), signal).prepare();
     grid.fp32.top1 = scorer.fp32Top1;
+    grid.fp32.msPerImage = scorer.fp32MsPerImage;
     for (const granularity of granularities) {
       for (const wb of weightBits) {
         for (const ab of activationBits) {

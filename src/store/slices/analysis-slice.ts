@@ -61,13 +61,27 @@ export interface AnalysisSlice {
   tradeoffStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   tradeoffProgress: ProgressEvent | null;
   tradeoffError: string | null;
-  tradeoffMetric: 'agreement' | 'top1' | 'outputSqnrDb';
+  tradeoffMetric: 'agreement' | 'top1' | 'outputSqnrDb' | 'msPerImage';
+  /** WebGPU times of FP32 and each granularity × activation bits at 8-bit weights (own worker) */
+  gpuLatency: GpuLatency | null;
   /** mixed precision: a size budget or a score floor, the candidates per layer, the images used */
   mixedOptions: MixedOptions;
   mixed: (MixedPrecisionResult & { profile: PrecisionProfile; variant: string }) | null;
   mixedStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   mixedProgress: ProgressEvent | null;
   mixedError: string | null;
+}
+
+export interface GpuLatency {
+  status: 'running' | 'done' | 'error';
+  adapter: string | null;
+  /** why there is no WebGPU, or what failed */
+  reason?: string;
+  runs: number;
+  done: number;
+  total: number;
+  fp32?: { ms: number; maxAbsDiff: number };
+  points: { granularity: WeightGranularity; activationBits: number; ms: number; maxAbsDiff: number }[];
 }
 
 export interface MixedOptions {
@@ -121,6 +135,7 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   tradeoffError: null,
   tradeoffMetric: 'agreement',
   mixedOptions: { target: 'size', budgetKB: null, floor: 60, metric: 'agreement', bits: [8, 6, 4], granularities: ['per-channel', 'per-tensor'], profileImages: 8, evalImages: 100 },
+  gpuLatency: null,
   mixed: null,
   mixedStatus: 'idle',
   mixedProgress: null,

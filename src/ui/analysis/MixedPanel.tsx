@@ -86,7 +86,7 @@ export function MixedPanel() {
       </div>
       <div className="row">
         <fieldset className="calibrator-choice">
-          <legend className="small muted">Candidate weight bits</legend>
+          <legend className="small muted">Candidate bit widths</legend>
           {BITS.map((b) => (
             <label key={b} className="check small">
               <input type="checkbox" checked={s.o.bits.includes(b)} onChange={() => toggle('bits', b)} /> {b}

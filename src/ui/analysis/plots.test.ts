@@ -4,7 +4,7 @@ import { weightView } from '../../core';
 import type { ActivationView, RunReport, SensitivityResult } from '../../core';
 import { mergeVariantReport, mixedBitsSummary, parseViewHash, suggestedLayers, viewHash, worstLayer } from '../../store/analysis-actions';
 import { gainColor, ramp, spreadColor, sqnrColor } from './graph-colors';
-import { activationFigure, channelRangeFigure, imageLayersFigure, mixedFigure, plotText, sqnrFigure, weightHistogramFigure } from './plots';
+import { activationFigure, channelRangeFigure, imageLayersFigure, latencyLine, mixedFigure, plotText, sqnrFigure, weightHistogramFigure } from './plots';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -188,5 +188,24 @@ describe('mixed precision figure and summary', () => {
 
   it('summarises the layers most precise first', () => {
     expect(mixedBitsSummary(result)).toBe('1×W8 pc, 1×W4 pc, 1×W4 pt');
+  });
+});
+
+describe('latencyLine', () => {
+  const pt = (granularity: 'per-tensor' | 'per-channel', weightBits: number, activationBits: number, msPerImage: number) => ({
+    granularity, weightBits, activationBits, msPerImage, top1: null, agreement: 1, outputSqnrDb: 30, sizeBytes: 1, packedSizeBytes: 1,
+  });
+  it('states W8A8 against FP32 with the direction, and the runtime', () => {
+    const s = latencyLine({ runtime: 'onnxruntime-web 1.30.0 WASM, 2 threads', fp32: { top1: null, sizeBytes: 1, msPerImage: 4 }, points: [pt('per-tensor', 8, 8, 6), pt('per-channel', 8, 8, 3), pt('per-channel', 4, 8, 3.9)] });
+    expect(s).toContain('onnxruntime-web 1.30.0 WASM, 2 threads');
+    expect(s).toContain('FP32 4.0 ms per image');
+    expect(s).toContain('per-tensor W8A8 6.0 ms (1.50× FP32, slower)');
+    expect(s).toContain('per-channel W8A8 3.0 ms (0.75× FP32, faster)');
+  });
+  it('without W8A8: the fastest and the slowest; without times: says why', () => {
+    const s = latencyLine({ fp32: { top1: null, sizeBytes: 1, msPerImage: 4 }, points: [pt('per-tensor', 4, 6, 4.1), pt('per-channel', 2, 4, 8)] });
+    expect(s).toContain('fastest per-tensor W4A6 4.1 ms (1.02× FP32, the same)');
+    expect(s).toContain('slowest per-channel W2A4 8.0 ms (2.00× FP32, slower)');
+    expect(latencyLine({ fp32: { top1: null, sizeBytes: 1, msPerImage: NaN }, points: [] })).toMatch(/at least two evaluation images/);
   });
 });

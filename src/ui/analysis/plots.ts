@@ -438,3 +438,26 @@ export function mixedFigure(r: MixedPrecisionResult, uniform: TradeoffPoint[] = 
   }
   return { data, layout };
 }
+
+/**
+ * One sentence on latency from a grid: where it was measured, FP32's time per image, and the W8A8 configurations'
+ * (or, without them, the fastest and the slowest) as ratios, saying which way int8 went.
+ */
+export function latencyLine(g: Pick<TradeoffGrid, 'points' | 'fp32' | 'runtime'>): string {
+  const fp32 = g.fp32.msPerImage ?? NaN;
+  const timed = g.points.filter((p) => Number.isFinite(p.msPerImage));
+  if (!Number.isFinite(fp32) || !timed.length) return 'Times per image need at least two evaluation images (the first run is a warm-up).';
+  const ratio = (ms: number) => {
+    const r = ms / fp32;
+    return `${ms.toFixed(1)} ms (${r.toFixed(2)}× FP32, ${r > 1.05 ? 'slower' : r < 0.95 ? 'faster' : 'the same'})`;
+  };
+  const w8a8 = timed.filter((p) => p.weightBits === 8 && p.activationBits === 8);
+  const shown = w8a8.length
+    ? w8a8.map((p) => `${p.granularity} W8A8 ${ratio(p.msPerImage)}`)
+    : (() => {
+        const sorted = [...timed].sort((a, b) => a.msPerImage - b.msPerImage);
+        const [fast, slow] = [sorted[0], sorted[sorted.length - 1]];
+        return [`fastest ${fast.granularity} W${fast.weightBits}A${fast.activationBits} ${ratio(fast.msPerImage)}`, `slowest ${slow.granularity} W${slow.weightBits}A${slow.activationBits} ${ratio(slow.msPerImage)}`];
+      })();
+  return `Measured in ${g.runtime ?? 'this runtime'}, median of the evaluation images: FP32 ${fp32.toFixed(1)} ms per image; ${shown.join('; ')}. Bit widths under 8 are stored in 8 bits, so they take the same time as 8 bits.`;
+}
