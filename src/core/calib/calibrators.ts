@@ -1,5 +1,5 @@
 import type { QRange } from '../quant/qparams';
-import { computeScaleZeroPoint, dequantizeValue, quantizeValue } from '../quant/qparams';
+import { computeScaleZeroPoint, roundHalfEven } from '../quant/qparams';
 import type { TensorRange } from '../quant/qdq';
 import type { Histogram } from './histogram';
 import { binEdge, binWidth, histogramQuantile } from './histogram';
@@ -83,45 +83,54 @@ function percentileRange(h: Histogram, o: CalibratorOptions): TensorRange {
 export function entropyThreshold(abs: Float64Array, width: number, levels: number): number {
   const n = abs.length;
   if (n <= levels) return n * width;
+  // Prefix sums make each candidate cost O(levels) instead of O(i): over a level's non-empty bins k (all with
+  // p_k = a_k > 0 and q_k = v = S/nz), Σ p_k/P · ln((p_k/P)/(q_k/Q)) = (Σ a ln a − S ln v + S ln(Q/P)) / P,
+  // with S, nz and Σ a ln a read from prefix sums. Only bin i−1, which also holds the outliers, is done alone.
+  const A = new Float64Array(n + 1);
+  const ALA = new Float64Array(n + 1);
+  const NZ = new Int32Array(n + 1);
+  for (let k = 0; k < n; k++) {
+    const a = abs[k];
+    A[k + 1] = A[k] + a;
+    ALA[k + 1] = ALA[k] + (a > 0 ? a * Math.log(a) : 0);
+    NZ[k + 1] = NZ[k] + (a > 0 ? 1 : 0);
+  }
+  const total = A[n];
   let bestKl = Infinity;
   let bestI = n;
-  const p = new Float64Array(n);
-  const q = new Float64Array(n);
-  const suffix = new Float64Array(n + 1);
-  for (let k = n - 1; k >= 0; k--) suffix[k] = suffix[k + 1] + abs[k];
   for (let i = levels; i <= n; i++) {
-    const outliers = suffix[i];
-    for (let k = 0; k < i; k++) p[k] = abs[k];
-    p[i - 1] += outliers;
-    // Quantize hist[0 … i−1] into `levels` bins.
+    const Q = A[i];
+    if (total === 0 || Q === 0) continue;
+    const P = total;
+    const lnQP = Math.log(Q / P);
     const per = i / levels;
-    q.fill(0, 0, i);
+    const last = abs[i - 1];
+    let sum = 0;
+    let vLast = 0;
     for (let j = 0; j < levels; j++) {
       const start = Math.floor(j * per);
       const end = j === levels - 1 ? i : Math.floor((j + 1) * per);
-      let sum = 0;
-      let nonZero = 0;
-      for (let k = start; k < end; k++) {
-        sum += abs[k];
-        if (abs[k] > 0) nonZero++;
+      const nz = NZ[end] - NZ[start];
+      if (nz === 0) continue;
+      let S = A[end] - A[start];
+      let ala = ALA[end] - ALA[start];
+      const v = S / nz;
+      if (j === levels - 1) {
+        vLast = v;
+        // Bin i−1 is summed on its own below.
+        if (last > 0) {
+          S -= last;
+          ala -= last * Math.log(last);
+        }
       }
-      if (nonZero === 0) continue;
-      const v = sum / nonZero;
-      for (let k = start; k < end; k++) if (abs[k] > 0) q[k] = v;
+      if (S > 0) sum += ala - S * Math.log(v) + S * lnQP;
     }
-    let pSum = 0;
-    let qSum = 0;
-    for (let k = 0; k < i; k++) {
-      pSum += p[k];
-      qSum += q[k];
-    }
-    if (pSum === 0 || qSum === 0) continue;
-    let kl = 0;
-    for (let k = 0; k < i; k++) {
-      if (p[k] === 0) continue;
-      const pk = p[k] / pSum;
+    let kl = sum / P;
+    const pLast = last + (total - Q);
+    if (pLast > 0) {
+      const pk = pLast / P;
       // A bin P has but Q lacks (only the outlier bin can be such): smooth with a tiny mass, as TensorRT does.
-      const qk = q[k] > 0 ? q[k] / qSum : 1e-4 / qSum;
+      const qk = last > 0 ? vLast / Q : 1e-4 / Q;
       kl += pk * Math.log(pk / qk);
     }
     if (kl < bestKl) {
@@ -178,30 +187,54 @@ function entropyRange(h: Histogram, scheme: RangeScheme): TensorRange {
   return oneSided ? { min: Math.max(0, h.min), max: t } : { min: Math.max(h.min, -t), max: Math.min(h.max, t) };
 }
 
-/** Expected squared quantize–dequantize error of the histogram's data under a range, per value. */
-export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: RangeScheme): number {
-  const p = computeScaleZeroPoint(r.min, r.max, scheme.range, scheme.symmetric);
+/** The non-empty bins of a histogram: their centres (clamped to the data's range) and counts. */
+function binCentres(h: Histogram): { xs: Float64Array; cs: Float64Array } {
   const w = binWidth(h);
-  let err = 0;
+  let n = 0;
+  for (let i = 0; i < h.counts.length; i++) if (h.counts[i] !== 0) n++;
+  const xs = new Float64Array(n);
+  const cs = new Float64Array(n);
+  n = 0;
   for (let i = 0; i < h.counts.length; i++) {
     const c = h.counts[i];
     if (c === 0) continue;
-    const x = Math.min(h.max, Math.max(h.min, binEdge(h, i) + w / 2));
-    const d = x - dequantizeValue(quantizeValue(x, p, scheme.range), p);
-    err += c * d * d;
+    xs[n] = Math.min(h.max, Math.max(h.min, binEdge(h, i) + w / 2));
+    cs[n++] = c;
   }
-  return err / h.total;
+  return { xs, cs };
+}
+
+/** Σ c·(x − dq(q(x)))² over bin centres, quantizing exactly as `quantizeValue` / `dequantizeValue` do. */
+function squaredErrorSum(xs: Float64Array, cs: Float64Array, r: TensorRange, scheme: RangeScheme): number {
+  const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, scheme.range, scheme.symmetric);
+  const { qmin, qmax } = scheme.range;
+  let err = 0;
+  for (let k = 0; k < xs.length; k++) {
+    const x = xs[k];
+    let q = roundHalfEven(Math.fround(Math.fround(x) / scale)) + zeroPoint;
+    q = q < qmin ? qmin : q > qmax ? qmax : q;
+    const d = x - Math.fround(scale * (q - zeroPoint));
+    err += cs[k] * d * d;
+  }
+  return err;
+}
+
+/** Expected squared quantize–dequantize error of the histogram's data under a range, per value. */
+export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: RangeScheme): number {
+  const { xs, cs } = binCentres(h);
+  return squaredErrorSum(xs, cs, r, scheme) / h.total;
 }
 
 /** Shrinks the range toward 0 by factors α ∈ (0, 1] and keeps the one with the least expected error. */
 function mseRange(h: Histogram, scheme: RangeScheme, o: CalibratorOptions): TensorRange {
+  const { xs, cs } = binCentres(h);
   const full = { min: Math.min(0, h.min), max: Math.max(0, h.max) };
   let best = full;
-  let bestErr = expectedSquaredError(h, full, scheme);
+  let bestErr = squaredErrorSum(xs, cs, full, scheme);
   for (let k = 1; k < o.mseCandidates; k++) {
     const a = 1 - k / o.mseCandidates;
     const r = { min: full.min * a, max: full.max * a };
-    const e = expectedSquaredError(h, r, scheme);
+    const e = squaredErrorSum(xs, cs, r, scheme);
     if (e < bestErr) {
       bestErr = e;
       best = r;
