@@ -15,7 +15,7 @@ export type { RtSession, RtTensor, SessionFactory, Cancel } from './engine/runti
 export { resampleRgb } from './data/resize';
 export { PREPROCESS_PRESETS, presetPreprocess, sourceRect, rgbToTensor, inputGeometry } from './data/preprocess';
 export type { Preprocess, PreprocessPreset } from './data/preprocess';
-export { imagenetClassFromPath, imagenetLabelSpace } from './data/labels';
+export { imagenetClassFromPath, imagenetLabelSpace, parseLabelList, classFromNames, customLabelSpace, imageFolderClasses } from './data/labels';
 export type { LabelSpace } from './data/labels';
 export { mulberry32, splitIndices } from './data/split';
 export type { LayerReportRow, RunReport } from './report';

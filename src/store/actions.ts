@@ -34,12 +34,75 @@ export async function loadModelBytes(buffer: ArrayBuffer, fileName: string): Pro
       report: null,
       runStatus: 'idle',
     });
+    await refreshLabelSource();
     return true;
   } catch (e) {
     // The previous model (if any) stays loaded: nothing is lost.
     set({ modelStatus: get().model ? 'ready' : 'none', modelError: message(e) });
     return false;
   }
+}
+
+/**
+ * A model from a URL the user typed (a public model zoo): downloaded with progress (cancellable), then loaded as
+ * a dropped file would be. The one request to another origin the app makes, and only on this explicit action.
+ */
+export async function loadModelFromUrl(url: string): Promise<boolean> {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    set({ modelError: `'${url}' is not a URL: paste an address such as https://…/model.onnx.` });
+    return false;
+  }
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && /^(localhost|127\.0\.0\.1)$/.test(u.hostname))) {
+    set({ modelError: `Only https addresses (or http on this machine) can be opened; ${u.protocol}//${u.host} is neither.` });
+    return false;
+  }
+  const controller = new AbortController();
+  urlDownload = controller;
+  set({ modelStatus: 'loading', modelError: null, modelDownload: { done: 0, total: null } });
+  try {
+    let res: Response;
+    try {
+      res = await fetch(u, { signal: controller.signal, mode: 'cors', credentials: 'omit' });
+    } catch (e) {
+      if (controller.signal.aborted) throw e;
+      throw new Error(`${u.host} could not be reached, or it does not allow pages of other sites to download its files (CORS). Download the file and drop it here instead.`);
+    }
+    if (!res.ok) throw new Error(`${u.host} answered HTTP ${res.status} for ${u.pathname}: check the address.`);
+    const total = Number(res.headers.get('content-length')) || null;
+    const chunks: Uint8Array[] = [];
+    let done = 0;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      chunks.push(value);
+      done += value.length;
+      set({ modelDownload: { done, total } });
+    }
+    const buf = new Uint8Array(done);
+    let at = 0;
+    for (const c of chunks) {
+      buf.set(c, at);
+      at += c.length;
+    }
+    set({ modelDownload: null });
+    const name = decodeURIComponent(u.pathname.split('/').pop() || u.host);
+    return await loadModelBytes(buf.buffer, name);
+  } catch (e) {
+    set({ modelStatus: get().model ? 'ready' : 'none', modelDownload: null, modelError: controller.signal.aborted ? 'The download was cancelled.' : message(e) });
+    return false;
+  } finally {
+    urlDownload = null;
+  }
+}
+
+let urlDownload: AbortController | null = null;
+
+export function cancelModelDownload(): void {
+  urlDownload?.abort();
 }
 
 export async function loadModelFile(file: File): Promise<boolean> {
@@ -53,7 +116,11 @@ export async function loadModelFile(file: File): Promise<boolean> {
 export async function addDropped(items: { file: File; path: string }[]): Promise<void> {
   const model = items.find((i) => /\.onnx$/i.test(i.file.name));
   if (model) await loadModelFile(model.file);
-  const rest = items.filter((i) => i !== model);
+  // A class list dropped with the images (or alone), at the top of the drop.
+  const list = items.find((i) => LABEL_LIST_NAME.test(i.path) && i.path.split('/').length <= 2);
+  if (list) await addLabelList(list.file);
+  const rest = items.filter((i) => i !== model && i !== list);
+  if (list && !rest.length) return;
   if (rest.length) await addImageFiles(rest.map((i) => i.file), rest.map((i) => i.path));
   else if (!model) set({ imagesError: 'The drop held no files (an empty folder?).' });
 }
@@ -75,6 +142,7 @@ export async function addImageFiles(files: File[], paths?: string[]): Promise<vo
       ...defaultSplit(good),
       imagesError: good ? null : 'None of the files could be decoded as images.',
     });
+    await refreshLabelSource();
   } catch (e) {
     set({ imagesStatus: 'idle', progress: null, imagesError: message(e) });
   }
@@ -89,6 +157,32 @@ function defaultSplit(n: number) {
 export async function clearImages(): Promise<void> {
   await engine().clearImages();
   set({ images: [], report: null, runStatus: 'idle' });
+  await refreshLabelSource();
+}
+
+async function refreshLabelSource(): Promise<void> {
+  set({ labelSource: await engine().labelSource() });
+}
+
+/** A name that says "class list": labels.txt, imagenet_classes.txt, synsets.txt, class_names.txt… */
+export const LABEL_LIST_NAME = /(label|class|synset|categor|names)[^/]*\.txt$/i;
+
+/** A class list (one name per line) for the loaded model: labels from folder and file names matched to it. */
+export async function addLabelList(file: File): Promise<void> {
+  try {
+    const text = await file.text();
+    const r = await engine().setLabelList(text, file.name);
+    const model = get().model;
+    set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
+  } catch (e) {
+    set({ labelListError: message(e) });
+  }
+}
+
+export async function clearLabelList(): Promise<void> {
+  const r = await engine().setLabelList(null);
+  const model = get().model;
+  set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
 }
 
 export async function loadDemo(): Promise<void> {
@@ -102,6 +196,7 @@ export async function loadDemo(): Promise<void> {
     set({ imagesStatus: 'loading', images: [] });
     const images: ImageInfo[] = await engine().addDemoImages(DEMO_IMAGE_COUNT);
     set({ images, imagesStatus: 'idle', calibCount: 100, evalCount: 100, seed: null });
+    await refreshLabelSource();
   } catch (e) {
     set({ modelError: message(e), imagesStatus: 'idle' });
   }

@@ -20,6 +20,10 @@ import {
   fixInputDims,
   imagenetClassFromPath,
   imagenetLabelSpace,
+  classFromNames,
+  customLabelSpace,
+  imageFolderClasses,
+  parseLabelList,
   inputGeometry,
   normalizeModel,
   parseModel,
@@ -49,6 +53,7 @@ import type {
   SensitivityResult,
   WeightView,
   ImageInfo,
+  LabelSpace,
   ModelInfo,
   ModelProto,
   Preprocess,
@@ -69,6 +74,8 @@ interface ImageEntry extends ImageInfo {
   knownLabel?: number;
   rgb?: Uint8Array;
   rgbKey?: string;
+  /** a small JPEG for the dataset view, made on first request */
+  thumb?: Blob;
 }
 
 type OnProgress = (e: ProgressEvent) => void;
@@ -93,6 +100,8 @@ const state = {
     profiles: Map<string, PrecisionProfile>;
   },
   cancelled: false,
+  /** a class list the user added: names in output order */
+  labelList: null as null | { names: string[]; fileName: string },
 };
 
 function variantOf(id: string): Variant {
@@ -188,7 +197,7 @@ const api = {
     state.info = info;
     state.variants = [];
     // Labels depend on the model's output space.
-    for (const img of state.images) img.label = img.knownLabel ?? labelFor(img.name);
+    relabel();
     return { info, images: state.images.map(publicInfo) };
   },
 
@@ -227,10 +236,33 @@ const api = {
         }
       }
       state.images.push(entry);
-      added.push(publicInfo(entry));
+      added.push(entry as ImageInfo);
       report(++done, items.length);
     }
-    return added;
+    // Folder classes depend on every image: label again, then answer with the final labels.
+    relabel();
+    return added.map((a) => publicInfo(a as ImageEntry));
+  },
+
+  /** Where the images' labels come from, as a sentence. */
+  labelSource(): string {
+    return relabel();
+  },
+
+  /**
+   * A class list (one name per line): labels from folder and file names matched against it. It must fit the
+   * model's outputs (equal, or one fewer with a background class). Returns every image, relabelled.
+   */
+  setLabelList(text: string | null, fileName = 'the class list'): { images: ImageInfo[]; labelSource: string; labelSpace: LabelSpace | null } {
+    if (text === null) state.labelList = null;
+    else {
+      const names = parseLabelList(text);
+      const space = customLabelSpace(names, state.info?.outputClasses ?? null, fileName);
+      if (typeof space === 'string') throw new Error(space);
+      state.labelList = { names, fileName };
+    }
+    const labelSource = relabel();
+    return { images: state.images.map(publicInfo), labelSource, labelSpace: labelSpace() };
   },
 
   async addDemoImages(count: number): Promise<ImageInfo[]> {
@@ -244,6 +276,40 @@ const api = {
 
   clearImages(): void {
     state.images = [];
+  },
+
+  /**
+   * Small JPEG thumbnails (longest side `size` px) of the given images, made once and kept (about 3 KB each);
+   * null for a file that is not a usable image.
+   */
+  async thumbnails(ids: number[], size = 112): Promise<(Blob | null)[]> {
+    const out: (Blob | null)[] = [];
+    for (const id of ids) {
+      const e = state.images[id];
+      if (!e || e.error) {
+        out.push(null);
+        continue;
+      }
+      if (!e.thumb) {
+        try {
+          const bmp = await createImageBitmap(e.blob);
+          const k = size / Math.max(bmp.width, bmp.height);
+          const w = Math.max(1, Math.round(bmp.width * k));
+          const h = Math.max(1, Math.round(bmp.height * k));
+          const canvas = new OffscreenCanvas(w, h);
+          const ctx = canvas.getContext('2d')!;
+          ctx.imageSmoothingQuality = 'high';
+          ctx.drawImage(bmp, 0, 0, w, h);
+          bmp.close();
+          e.thumb = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.8 });
+        } catch {
+          out.push(null);
+          continue;
+        }
+      }
+      out.push(e.thumb);
+    }
+    return out;
   },
 
   cancel(): void {
@@ -557,11 +623,49 @@ const api = {
   },
 };
 
+/** The label space in force: a dropped class list that fits the model, else the model's own (ImageNet). */
+function labelSpace(): LabelSpace | null {
+  const list = state.labelList;
+  if (list && state.info) {
+    const space = customLabelSpace(list.names, state.info.outputClasses, list.fileName);
+    if (typeof space !== 'string') return space;
+  }
+  return state.info?.labelSpace ?? null;
+}
+
+let folderClasses: Map<string, number> | null = null;
+
 function labelFor(name: string): number | null {
-  const space = state.info?.labelSpace;
-  if (space?.kind !== 'imagenet') return null;
-  const k = imagenetClassFromPath(name);
-  return k === null ? null : k + space.offset;
+  const space = labelSpace();
+  if (space?.kind === 'custom') return classFromNames(name, space.names);
+  if (space?.kind === 'imagenet') {
+    const k = imagenetClassFromPath(name);
+    return k === null ? null : k + space.offset;
+  }
+  if (folderClasses) {
+    const parts = name.split('/');
+    return folderClasses.get(parts[parts.length - 2]) ?? null;
+  }
+  return null;
+}
+
+/** Labels of every image again (after a model, images or a class list changed); says where they come from. */
+function relabel(): string {
+  const space = labelSpace();
+  const files = state.images.filter((i) => !i.error && i.knownLabel === undefined);
+  folderClasses = space ? null : imageFolderClasses(files.map((i) => i.name), state.info?.outputClasses ?? null);
+  for (const img of state.images) img.label = img.knownLabel ?? labelFor(img.name);
+  const list = state.labelList;
+  const misfit = list && state.info && typeof customLabelSpace(list.names, state.info.outputClasses, list.fileName) === 'string';
+  if (!files.length && state.images.some((i) => i.knownLabel !== undefined)) return 'Labels: known from how the demo images were drawn (text upright or upside down).';
+  if (space?.kind === 'custom') return `Labels: folder and file names matched against the ${list!.names.length} class names of ${list!.fileName}.`;
+  const note = misfit ? ` (${list!.fileName} does not fit this model's ${state.info!.outputClasses} outputs and is not used)` : '';
+  if (space?.kind === 'imagenet') return `Labels: ImageNet synsets in file and folder names (n01440764_…)${space.offset ? ', shifted by one for the background class at 0' : ''}${note}.`;
+  if (folderClasses) {
+    const first = [...folderClasses.entries()].slice(0, 3).map(([f, i]) => `${f} → ${i}`).join(', ');
+    return `Labels: class folders in sorted order, as torchvision's ImageFolder (${first}${folderClasses.size > 3 ? ', …' : ''})${note}. Add a class list if the model orders its classes differently.`;
+  }
+  return `No labels${note}: add a class list (one name per line, matched to folder or file names) or use class folders; without labels Quantscope compares int8 with FP32.`;
 }
 
 function publicInfo(e: ImageEntry): ImageInfo {

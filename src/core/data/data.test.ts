@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { imagenetClassFromPath, imagenetLabelSpace } from './labels';
+import { imagenetClassFromPath, imagenetLabelSpace, classFromNames, customLabelSpace, imageFolderClasses, parseLabelList } from './labels';
 import { inputGeometry, presetPreprocess, rgbToTensor, sourceRect } from './preprocess';
 import { resampleRgb } from './resize';
 import { splitIndices } from './split';
@@ -88,5 +88,40 @@ describe('Lanczos-3 resampling (shared by the browser and the CLI)', () => {
     const out = resampleRgb(a, 64, 64, 3, { sx: 0, sy: 0, sw: 64, sh: 64 }, 16, 16);
     // away from the borders every output pixel averages both colours
     for (let y = 3; y < 13; y++) for (let x = 3; x < 13; x++) expect(Math.abs(out[(y * 16 + x) * 3] - 127.5)).toBeLessThan(3);
+  });
+});
+
+describe('label lists', () => {
+  it('parses plain, indexed, quoted and synset lists', () => {
+    expect(parseLabelList('tench\ngoldfish\n\n# comment\ngreat white shark\n')).toEqual(['tench', 'goldfish', 'great white shark']);
+    expect(parseLabelList("0: 'tench',\n1: 'goldfish',\n")).toEqual(['tench', 'goldfish']);
+    expect(parseLabelList('0 tench\n1 goldfish')).toEqual(['tench', 'goldfish']);
+    expect(parseLabelList('n01440764 tench, Tinca tinca\nn01443537 goldfish, Carassius auratus')).toEqual(['n01440764', 'n01443537']);
+    expect(parseLabelList('"cat"\n"dog"\r\n')).toEqual(['cat', 'dog']);
+    // A name that starts with a digit but is not an index stays whole.
+    expect(parseLabelList('3d glasses\n7up')).toEqual(['3d glasses', '7up']);
+  });
+
+  it('matches folders deepest first, then the file name start, ignoring case and separators', () => {
+    const names = ['Great White Shark', 'tench', 'cat'];
+    expect(classFromNames('val/great_white-shark/x.jpg', names)).toBe(0);
+    expect(classFromNames('tench/cat/x.jpg', names)).toBe(2);
+    expect(classFromNames('photos/cat_001.jpg', names)).toBe(2);
+    expect(classFromNames('photos/dog_001.jpg', names)).toBeNull();
+    expect(classFromNames('n01440764/x.jpg', parseLabelList('n01440764 tench\nn01443537 goldfish'))).toBe(0);
+  });
+
+  it('label spaces: equal counts, one fewer (background), else a sentence naming the file', () => {
+    expect(customLabelSpace(['a', 'b', 'c'], 3, 'l.txt')).toEqual({ names: ['a', 'b', 'c'], offset: 0, kind: 'custom' });
+    expect(customLabelSpace(['a', 'b'], 3, 'l.txt')).toEqual({ names: ['background', 'a', 'b'], offset: 1, kind: 'custom' });
+    expect(customLabelSpace(['a', 'b'], 5, 'l.txt')).toMatch(/l\.txt holds 2 class names but the model has 5 outputs/);
+    expect(customLabelSpace(['a'], 5, 'l.txt')).toMatch(/one class name per line/);
+  });
+
+  it('ImageFolder: sorted folder names, only when every image has a folder and the folders fit the outputs', () => {
+    expect([...imageFolderClasses(['d/dog/1.jpg', 'd/cat/2.jpg', 'd/cat/3.jpg'], 2)!]).toEqual([['cat', 0], ['dog', 1]]);
+    expect(imageFolderClasses(['d/dog/1.jpg', 'loose.jpg'], 2)).toBeNull();
+    expect(imageFolderClasses(['d/a/1.jpg', 'd/b/1.jpg', 'd/c/1.jpg'], 2)).toBeNull();
+    expect(imageFolderClasses(['d/a/1.jpg', 'd/a/2.jpg'], 2)).toBeNull();
   });
 });

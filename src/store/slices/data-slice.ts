@@ -7,6 +7,9 @@ export interface DataSlice {
   images: ImageInfo[];
   imagesStatus: 'idle' | 'loading';
   imagesError: string | null;
+  /** where the labels come from, as the worker says it */
+  labelSource: string | null;
+  labelListError: string | null;
   presetId: string;
   inputWidth: number;
   inputHeight: number;
@@ -20,6 +23,8 @@ export const createDataSlice: StateCreator<AppState, [], [], DataSlice> = () => 
   images: [],
   imagesStatus: 'idle',
   imagesError: null,
+  labelSource: null,
+  labelListError: null,
   presetId: 'torchvision',
   inputWidth: 224,
   inputHeight: 224,

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 
-import { addImageFiles, clearImages } from '../../store/actions';
+import { addImageFiles, addLabelList, clearImages, clearLabelList } from '../../store/actions';
 import { useApp } from '../../store/store';
 
 export function ImagesCard() {
@@ -8,7 +8,12 @@ export function ImagesCard() {
   const status = useApp((s) => s.imagesStatus);
   const error = useApp((s) => s.imagesError);
   const progress = useApp((s) => s.progress);
+  const labelSource = useApp((s) => s.labelSource);
+  const labelListError = useApp((s) => s.labelListError);
+  const customLabels = useApp((s) => s.model?.labelSpace?.kind === 'custom');
+  const hasModel = useApp((s) => s.model !== null);
   const folder = useRef<HTMLInputElement>(null);
+  const list = useRef<HTMLInputElement>(null);
   const files = useRef<HTMLInputElement>(null);
   const broken = images.filter((i) => i.error);
   const labelled = images.filter((i) => !i.error && i.label !== null).length;
@@ -29,12 +34,27 @@ export function ImagesCard() {
         <button type="button" className="secondary" onClick={() => files.current?.click()} disabled={status === 'loading'}>
           Add images…
         </button>
+        <button type="button" className="secondary" onClick={() => list.current?.click()} disabled={!hasModel} title={hasModel ? undefined : 'Load a model first: the list must fit its outputs'} data-testid="label-list-button">
+          Class list…
+        </button>
         {images.length > 0 && (
           <button type="button" className="link" onClick={() => void clearImages()}>
             Clear
           </button>
         )}
       </div>
+      <input
+        ref={list}
+        type="file"
+        hidden
+        accept=".txt,text/plain"
+        data-testid="label-list-input"
+        onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (f) void addLabelList(f);
+        }}
+      />
       <input ref={folder} type="file" hidden multiple data-testid="folder-input" onChange={onPick} {...{ webkitdirectory: '' }} />
       <input ref={files} type="file" hidden multiple accept="image/*,.zip,application/zip" data-testid="files-input" onChange={onPick} />
       {status === 'loading' && progress?.phase === 'decode' && (
@@ -47,7 +67,22 @@ export function ImagesCard() {
         {images.length - broken.length} images
         {images.length > 0 && <>, {labelled} with labels{labelled === 0 && ' (accuracy is replaced by agreement with FP32)'}</>}
       </p>
-      <p className="muted small">Labels come from ImageNet synsets in file names (n01440764_…); without them Quantscope compares int8 with FP32.</p>
+      <p className="muted small" data-testid="label-source">
+        {labelSource ?? 'Labels come from ImageNet synsets in file names (n01440764_…), class folders, or a class list; without them Quantscope compares int8 with FP32.'}
+        {customLabels && (
+          <>
+            {' '}
+            <button type="button" className="link small" onClick={() => void clearLabelList()}>
+              Remove the class list
+            </button>
+          </>
+        )}
+      </p>
+      {labelListError && (
+        <p className="error" role="alert" data-testid="label-list-error">
+          {labelListError}
+        </p>
+      )}
       {broken.length > 0 && (
         <details className="broken" data-testid="broken-files">
           <summary>
