@@ -38,13 +38,14 @@ function demoAssets(): Plugin {
 
 /**
  * Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer). The CSP allows no remote
- * script and no eval; WebAssembly compilation needs 'wasm-unsafe-eval' only.
+ * script and no eval; WebAssembly compilation needs 'wasm-unsafe-eval' only. connect-src admits https (and http on
+ * this machine) for the one request the user asks for: "Open from URL"; nothing else fetches off-origin.
  */
 const HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Content-Security-Policy':
-    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' blob: data:; object-src 'none'; base-uri 'none'",
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; connect-src 'self' blob: data: https: http://localhost:* http://127.0.0.1:*; object-src 'none'; base-uri 'none'",
   'X-Content-Type-Options': 'nosniff',
 };
 

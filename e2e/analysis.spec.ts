@@ -6,6 +6,12 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   const errors = collectPageErrors(page);
   await page.goto('/');
   await expect(page.getByTestId('image-count')).toContainText('200 images');
+  // Before a run the images are shown with their split; the grid draws only the rows in view.
+  const grid = page.getByTestId('dataset-grid');
+  await expect(grid).toHaveAttribute('data-count', '200');
+  expect(Number(await grid.getAttribute('data-rendered-cells'))).toBeLessThan(80);
+  await expect(grid.locator('img').first()).toBeVisible();
+  expect(await grid.locator('[data-split=calibration]').count()).toBeGreaterThan(0);
   await runAndWait(page);
   const analysis = page.getByTestId('analysis');
   await expect(analysis).toBeVisible();
@@ -49,9 +55,9 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   await expect(graph.locator('g.gnode.selected')).toHaveAttribute('data-node', rowLayer!);
   await page.screenshot({ path: info.outputPath('analysis-layers.png'), fullPage: true });
 
-  // Sensitivity of per-tensor on 8 images, then keep the suggested layers in FP32.
+  // Sensitivity of per-tensor on 4 images, then keep the suggested layers in FP32.
   await page.getByTestId('tab-sensitivity').click();
-  await page.getByTestId('sensitivity-images').fill('8');
+  await page.getByTestId('sensitivity-images').fill('4');
   await page.getByTestId('run-sensitivity').click();
   await expect(page.getByTestId('sensitivity-progress')).toBeVisible();
   await expect(page.getByTestId('sensitivity-table')).toBeVisible({ timeout: 5 * 60_000 });
@@ -71,6 +77,25 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   await expect(page.getByTestId('image-detail').locator('table.top5')).toHaveCount(2);
   await expect(page.getByTestId('image-layers')).toHaveAttribute('data-rendered', 'true');
   await page.screenshot({ path: info.outputPath('analysis-image.png'), fullPage: true });
+
+  // The dataset view after the run: the images per-tensor changed, each with FP32 → int8; one opens in Images.
+  await page.getByTestId('tab-dataset').click();
+  await page.getByTestId('dataset-filter-changed').check();
+  const changed = Number(await page.getByTestId('dataset-grid').getAttribute('data-count'));
+  const report = await page.evaluate(() => {
+    type R = { fp32: { predictions: number[] }; variants: { id: string; predictions: number[] }[] };
+    const r = (globalThis as unknown as { quantscope: { store: { getState: () => { report: R } } } }).quantscope.store.getState().report;
+    const v = r.variants.find((x) => x.id === 'per-tensor')!;
+    return r.fp32.predictions.filter((p, k) => p !== v.predictions[k]).length;
+  });
+  expect(changed).toBe(report);
+  if (changed > 0) {
+    await expect(page.getByTestId('dataset-grid').locator('.dataset-cell.changed').first()).toBeVisible();
+    await page.getByTestId('dataset-grid').locator('.dataset-cell.changed img').first().waitFor();
+    await page.screenshot({ path: info.outputPath('dataset.png'), fullPage: true });
+    await page.getByTestId('dataset-grid').locator('.dataset-cell.changed').first().click();
+    await expect(page.getByTestId('image-detail')).toBeVisible();
+  }
   expect(errors).toEqual([]);
 });
 

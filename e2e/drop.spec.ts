@@ -1,4 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -11,8 +13,8 @@ import { makeAttrInt, makeNode, makeTensor, serializeModel } from '../src/core/o
 import { writeImages } from '../test/images';
 import { tinyModel } from '../test/tiny-model';
 
-function thousandClassModel(): Buffer {
-  const w = Float32Array.from({ length: 1000 * 3 }, (_, i) => Math.cos(i));
+function thousandClassModel(classes = 1000): Buffer {
+  const w = Float32Array.from({ length: classes * 3 }, (_, i) => Math.cos(i));
   const m = tinyModel(
     [
       makeNode('Conv', ['x', 'w'], ['c'], 'classifier'),
@@ -20,9 +22,9 @@ function thousandClassModel(): Buffer {
       makeNode('Flatten', ['g'], ['f'], 'flat', [makeAttrInt('axis', 1)]),
       makeNode('Softmax', ['f'], ['y'], 'softmax', [makeAttrInt('axis', -1)]),
     ],
-    [makeTensor('w', [1000, 3, 1, 1], w)],
+    [makeTensor('w', [classes, 3, 1, 1], w)],
     [['x', [-1, 3, 32, 32]]],
-    [['y', [-1, 1000]]],
+    [['y', [-1, classes]]],
   );
   return Buffer.from(serializeModel(m));
 }
@@ -85,6 +87,65 @@ test('dropping a .zip of an ImageFolder tree loads its images with labels; a zip
   await page.getByTestId('broken-files').locator('summary').click();
   await expect(page.getByTestId('broken-files')).toContainText('photos/val/bomb.png: inflates past');
   await expect(page.getByTestId('broken-files')).toContainText('possible zip bomb');
+});
+
+test('labels of a 3-class model: class folders in sorted order, then a class list that reorders them; a list that does not fit is refused', async ({ page }) => {
+  const root = mkdtempSync(join(tmpdir(), 'quantscope-labels-'));
+  for (const [i, c] of ['cat', 'dog', 'bird'].entries()) await writeImages(join(root, 'pets', c), 2, 10 + i);
+  writeFileSync(join(root, 'classes.txt'), '# output order of the model\n0: dog\n1: cat\n2: bird\n');
+  writeFileSync(join(root, 'five.txt'), 'cat\ndog\nbird\nfish\nhorse\n');
+  const labels = () =>
+    page.evaluate(() => {
+      type Q = { store: { getState: () => { images: { name: string; label: number | null; error?: string }[] } } };
+      return (globalThis as unknown as { quantscope: Q }).quantscope.store.getState().images.filter((i) => !i.error).map((i) => `${i.name.split('/')[1]}=${i.label}`);
+    });
+  await page.goto('/?demo=0');
+  await page.getByTestId('model-input').setInputFiles({ name: 'pets3.onnx', mimeType: 'application/octet-stream', buffer: thousandClassModel(3) });
+  await expect(page.getByTestId('model-info')).toContainText('3 classes');
+  await dropPaths(page, [join(root, 'pets')]);
+  await expect(page.getByTestId('image-count')).toContainText('6 images, 6 with labels');
+  await expect(page.getByTestId('label-source')).toContainText("class folders in sorted order, as torchvision's ImageFolder (bird → 0, cat → 1, dog → 2)");
+  expect(new Set(await labels())).toEqual(new Set(['bird=0', 'cat=1', 'dog=2']));
+  // The model's own order, from a class list.
+  await page.getByTestId('label-list-input').setInputFiles(join(root, 'classes.txt'));
+  await expect(page.getByTestId('label-source')).toContainText('matched against the 3 class names of classes.txt');
+  expect(new Set(await labels())).toEqual(new Set(['dog=0', 'cat=1', 'bird=2']));
+  // Five names for three outputs: refused with the reason, the labels stay.
+  await page.getByTestId('label-list-input').setInputFiles(join(root, 'five.txt'));
+  await expect(page.getByTestId('label-list-error')).toContainText('five.txt holds 5 class names but the model has 3 outputs');
+  expect(new Set(await labels())).toEqual(new Set(['dog=0', 'cat=1', 'bird=2']));
+});
+
+test('opening a model from a URL (a local server standing in for a model zoo): progress, then loaded; a 404 gets a sentence', async ({ page }) => {
+  const model = thousandClassModel();
+  const server = createServer((req, res) => {
+    // What a model zoo serving other sites sends: CORS allowed.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    if (req.url === '/zoo/imagenet1000.onnx') {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': model.length });
+      res.end(model);
+    } else {
+      res.writeHead(404);
+      res.end('not found');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    await page.goto('/?demo=0');
+    await page.getByTestId('model-url').fill(`http://127.0.0.1:${port}/zoo/missing.onnx`);
+    await page.getByTestId('model-url-open').click();
+    await expect(page.getByText(`127.0.0.1:${port} answered HTTP 404 for /zoo/missing.onnx`)).toBeVisible();
+    await page.getByTestId('model-url').fill(`http://127.0.0.1:${port}/zoo/imagenet1000.onnx`);
+    await page.getByTestId('model-url-open').click();
+    await expect(page.getByTestId('model-info')).toContainText('1000 classes');
+    await expect(page.getByTestId('model-info')).toContainText('imagenet1000.onnx');
+    await page.getByTestId('model-url').fill('ftp://example.com/m.onnx');
+    await page.getByTestId('model-url-open').click();
+    await expect(page.getByText('Only https addresses (or http on this machine) can be opened')).toBeVisible();
+  } finally {
+    server.close();
+  }
 });
 
 const SHARED = resolve(process.env.QUANTSCOPE_SHARED ?? '../shared');

@@ -140,12 +140,12 @@ async function analyseMobileNet(page: Page, info: TestInfo, r: Awaited<ReturnTyp
   const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
   console.log(`per-tensor agreement ${r.tensorAgree}; with ${ticked} suggested layers per-channel: ${fixed}`);
   expect(fixed).toBeGreaterThan(r.tensorAgree + 0.2);
-  // The calibration-size curve of per-channel int8 (MinMax and Percentile, 2 draws, 50 evaluation images).
+  // The calibration-size curve of per-channel int8 (MinMax and Percentile, 1 draw, 50 evaluation images).
   await page.getByTestId('analysis-variant').selectOption('per-channel');
   await page.getByTestId('tab-calibration').click();
   await page.getByTestId('curve-panel').getByLabel('Entropy (KL)').uncheck();
   await page.getByTestId('curve-panel').getByLabel('MSE').uncheck();
-  await page.getByTestId('curve-draws').fill('2');
+  await page.getByTestId('curve-draws').fill('1');
   await page.getByTestId('curve-eval-images').fill('50');
   await page.getByTestId('run-curve').click();
   await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
@@ -161,8 +161,8 @@ async function analyseMobileNet(page: Page, info: TestInfo, r: Awaited<ReturnTyp
   await expect(page.getByTestId('curve-outliers')).toBeVisible();
   await page.screenshot({ path: info.outputPath('mobilenet-curve.png'), fullPage: true });
 
-  // Granularity × bits (W8/W4/W2 × A8/A4 on 100 images): per-tensor collapses at 8 bits, accuracy falls with bits.
-  const grid = await tradeoffCells(page, ['8', '4', '2'], ['8', '4'], 100);
+  // Granularity × bits (W8/W4/W2 × A8/A4 on 60 images): per-tensor collapses at 8 bits, accuracy falls with bits.
+  const grid = await tradeoffCells(page, ['8', '4', '2'], ['8', '4'], 60);
   console.log('MobileNet granularity × bits (agreement):', JSON.stringify(grid.map((c) => `${c.g} W${c.w}A${c.a} ${c.agreement} top1 ${c.top1} ${c.packed} B`)));
   const at = (g: string, w: number, a: number) => grid.find((c) => c.g === g && c.w === w && c.a === a)!;
   expect(at('per-tensor', 8, 8).agreement).toBeLessThan(0.2);
@@ -182,7 +182,8 @@ async function analyseMobileNet(page: Page, info: TestInfo, r: Awaited<ReturnTyp
   // on the exported model and keeps far more than uniform W4.
   const budgetKB = Math.round((at('per-channel', 8, 8).packed + at('per-channel', 4, 8).packed) / 2 / 1024);
   await page.getByTestId('mixed-budget').fill(String(budgetKB));
-  await page.getByTestId('mixed-eval-images').fill('100');
+  await page.getByTestId('mixed-profile-images').fill('4');
+  await page.getByTestId('mixed-eval-images').fill('60');
   await page.getByTestId('run-mixed').click();
   const mixed = page.getByTestId('mixed-result');
   await expect(mixed).toBeVisible({ timeout: 10 * 60_000 });
@@ -295,16 +296,16 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     expect(r.channelAgree).toBeGreaterThan(0.85);
     await expect(page.getByTestId('findings')).toContainText('Both granularities keep this model');
     // Granularity × bits at 8 bits: per-tensor does not collapse on SqueezeNet.
-    const grid = await tradeoffCells(page, ['8', '2'], ['8'], 100);
+    const grid = await tradeoffCells(page, ['8', '2'], ['8'], 60);
     console.log('SqueezeNet granularity × bits (agreement):', JSON.stringify(grid.map((c) => `${c.g} W${c.w}A${c.a} ${c.agreement}`)));
     const at = (g: string, w: number) => grid.find((c) => c.g === g && c.w === w)!;
     expect(at('per-tensor', 8).agreement).toBeGreaterThan(0.8);
     expect(at('per-channel', 2).agreement).toBeLessThan(at('per-channel', 8).agreement);
-    // The calibration-size curve of per-tensor int8 (MinMax, one draw, 50 evaluation images).
+    // The calibration-size curve of per-tensor int8 (MinMax, one draw, 30 evaluation images).
     await page.getByTestId('tab-calibration').click();
     for (const c of ['Percentile', 'Entropy (KL)', 'MSE']) await page.getByTestId('curve-panel').getByLabel(c).uncheck();
     await page.getByTestId('curve-draws').fill('1');
-    await page.getByTestId('curve-eval-images').fill('50');
+    await page.getByTestId('curve-eval-images').fill('30');
     await page.getByTestId('run-curve').click();
     await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
     await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');

@@ -24,13 +24,21 @@ function evilModel(): Buffer {
   return Buffer.from(serializeModel(m));
 }
 
-test('the built app is served with a strict Content-Security-Policy and cross-origin isolation', async ({ page }) => {
+test('the built app is served with a strict Content-Security-Policy and cross-origin isolation; it fetches nothing off-origin', async ({ page }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
   const res = await page.goto('/');
-  const h = res!.headers();
-  expect(h['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
-  expect(h['content-security-policy']).not.toMatch(/script-src[^;]*'unsafe-eval'/);
-  expect(h['cross-origin-opener-policy']).toBe('same-origin');
-  expect(h['cross-origin-embedder-policy']).toBe('require-corp');
+  // The demo loads (model, images drawn in the worker, onnxruntime's wasm) without leaving the origin.
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  const origin = new URL(page.url()).origin;
+  const offOrigin = requests.filter((u) => !u.startsWith(origin) && !u.startsWith('blob:') && !u.startsWith('data:'));
+  expect(offOrigin).toEqual([]);
+  expect(res!.headers()['content-security-policy']).toMatch(/connect-src 'self' blob: data: https: http:\/\/localhost:\* http:\/\/127\.0\.0\.1:\*/);
+  const hs = res!.headers();
+  expect(hs['content-security-policy']).toContain("script-src 'self' 'wasm-unsafe-eval'");
+  expect(hs['content-security-policy']).not.toMatch(/script-src[^;]*'unsafe-eval'/);
+  expect(hs['cross-origin-opener-policy']).toBe('same-origin');
+  expect(hs['cross-origin-embedder-policy']).toBe('require-corp');
   expect(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated)).toBe(true);
 });
 

@@ -16,7 +16,7 @@ test('WebGPU times next to FP32 on the demo, each output checked against WASM', 
   const panel = page.getByTestId('tradeoff-panel');
   for (const b of ['6', '5', '4', '3', '2']) await panel.locator('fieldset', { hasText: 'Weight bits' }).getByLabel(b, { exact: true }).uncheck();
   for (const b of ['6', '4']) await panel.locator('fieldset', { hasText: 'Activation bits' }).getByLabel(b, { exact: true }).uncheck();
-  await page.getByTestId('tradeoff-eval-images').fill('8');
+  await page.getByTestId('tradeoff-eval-images').fill('4');
   await page.getByTestId('run-tradeoff').click();
   await expect(page.getByTestId('run-tradeoff')).toHaveText('Run again', { timeout: 5 * 60_000 });
   await expect(page.getByTestId('tradeoff-latency')).toContainText('FP32');

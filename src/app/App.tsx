@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { addDropped, loadDemo } from '../store/actions';
 import { appStore, useApp } from '../store/store';
 import { Results } from '../ui/results/Results';
+import { DatasetView } from '../ui/dataset/DatasetView';
 import { ImagesCard } from '../ui/setup/ImagesCard';
 import { ModelCard } from '../ui/setup/ModelCard';
 import { PreprocessCard } from '../ui/setup/PreprocessCard';
@@ -11,6 +12,7 @@ import { RunCard } from '../ui/setup/RunCard';
 
 export function App() {
   const hasReport = useApp((s) => s.report !== null);
+  const hasImages = useApp((s) => s.images.length > 0);
   const [dragging, setDragging] = useState(false);
   useEffect(() => {
     // First start: the built-in demo is ready without a download. ?demo=0 starts empty.
@@ -59,6 +61,12 @@ export function App() {
                 and shows what quantization cost: accuracy, agreement with FP32, size, and the error of every layer.
               </p>
               <p>The demo (PP-OCR&apos;s text-direction classifier on text lines drawn in the page) is loaded: press “Quantize and evaluate”.</p>
+              {hasImages && (
+                <>
+                  <h3>The images</h3>
+                  <DatasetView />
+                </>
+              )}
             </div>
           )}
         </section>

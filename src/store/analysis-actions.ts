@@ -24,7 +24,7 @@ export function parseViewHash(hash: string): { tab?: AnalysisTab; variant?: stri
   const p = new URLSearchParams(hash.replace(/^#/, ''));
   const tab = p.get('tab');
   return {
-    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' || tab === 'calibration' || tab === 'bits' ? { tab } : {}),
+    ...(tab === 'layers' || tab === 'sensitivity' || tab === 'images' || tab === 'dataset' || tab === 'calibration' || tab === 'bits' ? { tab } : {}),
     ...(p.get('variant') ? { variant: p.get('variant')! } : {}),
     ...(p.get('layer') ? { layer: p.get('layer')! } : {}),
   };

@@ -202,7 +202,12 @@ function klAt(abs: Float64Array, i: number, levels: number): number {
     const end = j === levels - 1 ? i : Math.floor((j + 1) * per);
     let sum = 0;
     let nz = 0;
-    for (let k = start; k < end; k++) if (abs[k] > 0) (sum += abs[k]), nz++;
+    for (let k = start; k < end; k++) {
+      if (abs[k] > 0) {
+        sum += abs[k];
+        nz++;
+      }
+    }
     for (let k = start; k < end; k++) if (abs[k] > 0) q[k] = sum / nz;
   }
   const pSum = p.reduce((a, b) => a + b, 0);

@@ -3,7 +3,7 @@ import type { StateCreator } from 'zustand';
 import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, MixedPrecisionResult, PrecisionProfile, ProgressEvent, SensitivityResult, TradeoffGrid, WeightGranularity, WeightView } from '../../core';
 import type { AppState } from '../store';
 
-export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'calibration' | 'bits';
+export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'dataset' | 'calibration' | 'bits';
 
 export type CurveResult = CalibrationCurve & { calibNames: string[] };
 export type GraphMetric = 'sqnr' | 'sensitivity' | 'spread';

@@ -1,6 +1,7 @@
 import { setAnalysisTab, setAnalysisVariant } from '../../store/analysis-actions';
 import type { AnalysisTab } from '../../store/slices/analysis-slice';
 import { useAppShallow } from '../../store/store';
+import { DatasetView } from '../dataset/DatasetView';
 import { CurvePanel } from './CurvePanel';
 import { GraphView } from './GraphView';
 import { ImagesPanel } from './ImagesPanel';
@@ -13,6 +14,7 @@ const TABS: { id: AnalysisTab; label: string }[] = [
   { id: 'layers', label: 'Layers' },
   { id: 'sensitivity', label: 'Sensitivity' },
   { id: 'images', label: 'Images' },
+  { id: 'dataset', label: 'Dataset' },
   { id: 'calibration', label: 'Calibration size' },
   { id: 'bits', label: 'Bits × granularity' },
 ];
@@ -57,6 +59,7 @@ export function Analysis() {
       )}
       {tab === 'sensitivity' && <SensitivityPanel />}
       {tab === 'images' && <ImagesPanel />}
+      {tab === 'dataset' && <DatasetView />}
       {tab === 'calibration' && <CurvePanel />}
       {tab === 'bits' && <TradeoffPanel />}
     </section>

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'react';
 
-import { loadDemo, loadModelFile } from '../../store/actions';
+import { cancelModelDownload, loadDemo, loadModelFile, loadModelFromUrl } from '../../store/actions';
 import { useApp } from '../../store/store';
 import { bytes } from '../format';
 
@@ -8,8 +8,10 @@ export function ModelCard() {
   const model = useApp((s) => s.model);
   const status = useApp((s) => s.modelStatus);
   const error = useApp((s) => s.modelError);
+  const download = useApp((s) => s.modelDownload);
   const input = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
+  const [url, setUrl] = useState('');
 
   // The drop itself is handled for the whole page (App): models, images and folders alike.
   const onDrop = () => setOver(false);
@@ -57,6 +59,30 @@ export function ModelCard() {
             e.target.value = '';
           }}
         />
+        <form
+          className="row url-open"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (url.trim()) void loadModelFromUrl(url);
+          }}
+        >
+          <input type="url" placeholder="or open from a URL: https://…/model.onnx" value={url} onChange={(e) => setUrl(e.target.value)} aria-label="Model URL" data-testid="model-url" />
+          <button type="submit" className="secondary" disabled={status === 'loading' || !url.trim()} data-testid="model-url-open">
+            Open
+          </button>
+        </form>
+        {download && (
+          <div className="progress" data-testid="model-download">
+            <progress max={download.total ?? undefined} value={download.total ? download.done : undefined} />
+            <span className="small">
+              Downloading {bytes(download.done)}
+              {download.total ? ` of ${bytes(download.total)}` : ''}{' '}
+              <button type="button" className="link small" onClick={cancelModelDownload}>
+                Cancel
+              </button>
+            </span>
+          </div>
+        )}
       </div>
       {status === 'loading' && <p className="muted">Reading the model…</p>}
       {error && (
