@@ -72,3 +72,23 @@ test('a run can be cancelled, and the workbench is ready for the next one', asyn
   // A cancelled run is not an error.
   await expect(page.getByTestId('run-error')).toHaveCount(0);
 });
+
+test('the tensor the model receives is previewed per channel, follows the preset, and the preset is remembered for this model', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  const ch = (i: number) => page.getByTestId(`tensor-channel-${i}`);
+  // PP-OCR: RGB in [−1, 1].
+  await expect(ch(0)).toHaveAttribute('data-source', 'R');
+  expect(Number(await ch(0).getAttribute('data-min'))).toBeGreaterThanOrEqual(-1);
+  expect(Number(await ch(0).getAttribute('data-max'))).toBeLessThanOrEqual(1);
+  await expect(ch(0).locator('img')).toBeVisible();
+  // Caffe: BGR minus means, no scaling: a channel spans tens of units.
+  await page.getByTestId('preset-select').selectOption('caffe');
+  await expect(ch(0)).toHaveAttribute('data-source', 'B');
+  await expect.poll(async () => Number(await ch(2).getAttribute('data-max')) - Number(await ch(2).getAttribute('data-min'))).toBeGreaterThan(20);
+  // Next visit, same model: the choice is back.
+  await page.reload();
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await expect(page.getByTestId('preset-select')).toHaveValue('caffe');
+  await expect(ch(0)).toHaveAttribute('data-source', 'B');
+});

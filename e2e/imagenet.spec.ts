@@ -9,6 +9,8 @@ import * as ort from 'onnxruntime-node';
 import { imagenetClassFromPath } from '../src/core/data/labels';
 import { presetPreprocess, rgbToTensor } from '../src/core/data/preprocess';
 import { loadRgb } from '../src/node/images';
+// @ts-expect-error: plain .mjs helper shared with the npm scripts
+import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
 import { compareWithNode } from './compare-node';
 import { SHARED, collectPageErrors, runAndWait, shownFraction } from './helpers';
 
@@ -234,6 +236,9 @@ async function nodeFp32Top1(page: Page, model: string, preset: string, size: num
   return correct / names.length;
 }
 
+// Memory is measured at once instead of at the next garbage collection.
+test.use({ launchOptions: { executablePath: findChromium() ?? undefined, args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] } });
+
 test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 100, evaluate on 400)', () => {
   test.skip(!haveShared, `../shared is absent (looked in ${SHARED})`);
 
@@ -265,6 +270,25 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     console.log(`MobileNet export, node (reference QDQ) vs web: max |Δ| ${a.maxAbsDiff.toFixed(4)}, same top-1 ${a.top1Same}/${a.images}; node fused kernels: max |Δ| ${fused.maxAbsDiff.toFixed(4)}, same top-1 ${fused.top1Same}/${fused.images}`);
     expect(a.top1Same).toBeGreaterThanOrEqual(7);
     expect(a.maxAbsDiff).toBeLessThan(0.1);
+    // Memory after decoding, calibrating and evaluating 500 photos: the page with its workers (Chromium's
+    // measureUserAgentSpecificMemory, which needs the cross-origin isolation the app has) and the decode cache.
+    const mem = await page.evaluate(async () => {
+      type M = { bytes: number; breakdown: { bytes: number; types: string[]; attribution: { scope: string }[] }[] };
+      const m = await (performance as unknown as { measureUserAgentSpecificMemory: () => Promise<M> }).measureUserAgentSpecificMemory();
+      type Q = { engine: () => { memory: () => Promise<{ decodedBytes: number; decodedImages: number; decodedBudget: number }> } };
+      const w = await (globalThis as unknown as { quantscope: Q }).quantscope.engine().memory();
+      const scopes: Record<string, number> = {};
+      for (const b of m.breakdown) for (const a of b.attribution) scopes[a.scope] = (scopes[a.scope] ?? 0) + b.bytes;
+      return { total: m.bytes, scopes, ...w };
+    });
+    const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+    console.log(
+      `memory after 500 MobileNet images: page and workers ${mb(mem.total)} (${Object.entries(mem.scopes).map(([k, v]) => `${k} ${mb(v)}`).join(', ')}); ` +
+        `decoded images kept ${mem.decodedImages} = ${mb(mem.decodedBytes)} (budget ${mb(mem.decodedBudget)})`,
+    );
+    expect(mem.decodedBytes).toBeLessThanOrEqual(mem.decodedBudget);
+    // The bound stated in the README: 1 GB for MobileNet with 500 images, everything included.
+    expect(mem.total).toBeLessThan(2 ** 30);
     await analyseMobileNet(page, info, r);
     expect(errors).toEqual([]);
   });

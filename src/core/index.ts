@@ -13,8 +13,8 @@ export type { Evaluation, LayerRow, LayerError, Sample, Variant, VariantEvaluati
 export { CancelledError } from './engine/runtime';
 export type { RtSession, RtTensor, SessionFactory, Cancel } from './engine/runtime';
 export { resampleRgb } from './data/resize';
-export { PREPROCESS_PRESETS, presetPreprocess, sourceRect, rgbToTensor, inputGeometry } from './data/preprocess';
-export type { Preprocess, PreprocessPreset } from './data/preprocess';
+export { PREPROCESS_PRESETS, presetPreprocess, sourceRect, rgbToTensor, inputGeometry, tensorChannels } from './data/preprocess';
+export type { Preprocess, PreprocessPreset, ChannelView } from './data/preprocess';
 export { imagenetClassFromPath, imagenetLabelSpace, parseLabelList, classFromNames, customLabelSpace, imageFolderClasses } from './data/labels';
 export type { LabelSpace } from './data/labels';
 export { mulberry32, splitIndices } from './data/split';

@@ -1,5 +1,5 @@
 import { engine, proxy, transfer } from '../bridge/engine';
-import { defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
+import { PREPROCESS_PRESETS, defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
 import type { ImageInfo, Preprocess, ProgressEvent, RunRequest } from '../core';
 import { startAnalysis } from './analysis-actions';
 import { appStore } from './store';
@@ -33,6 +33,7 @@ export async function loadModelBytes(buffer: ArrayBuffer, fileName: string): Pro
       inputHeight: info.inputHeight ?? (info.suggestedPreset === 'ppocr-cls' ? 48 : dataState.inputHeight),
       report: null,
       runStatus: 'idle',
+      ...recalledPreprocess(info),
     });
     await refreshLabelSource();
     return true;
@@ -277,5 +278,36 @@ export function setField<
   value: ReturnType<typeof get>[K],
 ): void {
   set({ [key]: value } as Partial<ReturnType<typeof get>>);
+  if (key === 'presetId' || key === 'inputWidth' || key === 'inputHeight') rememberPreprocess();
+}
+
+// ***** preprocessing remembered per model (file name and size), in this browser's localStorage *****
+
+const prepKey = (m: { fileName: string; sizeBytes: number }) => `quantscope.preprocess.${m.fileName}.${m.sizeBytes}`;
+
+function rememberPreprocess(): void {
+  const s = get();
+  if (!s.model) return;
+  try {
+    localStorage.setItem(prepKey(s.model), JSON.stringify({ presetId: s.presetId, inputWidth: s.inputWidth, inputHeight: s.inputHeight }));
+  } catch {
+    // Storage full or disabled: the choice simply is not remembered.
+  }
+}
+
+/** The preprocessing chosen for this model last time, if any (sizes only where the model leaves them open). */
+function recalledPreprocess(m: { fileName: string; sizeBytes: number; inputWidth: number | null; inputHeight: number | null }) {
+  try {
+    const raw = localStorage.getItem(prepKey(m));
+    if (!raw) return {};
+    const v = JSON.parse(raw) as { presetId?: unknown; inputWidth?: unknown; inputHeight?: unknown };
+    const out: { presetId?: string; inputWidth?: number; inputHeight?: number } = {};
+    if (typeof v.presetId === 'string' && PREPROCESS_PRESETS.some((p) => p.id === v.presetId)) out.presetId = v.presetId;
+    if (m.inputWidth === null && typeof v.inputWidth === 'number' && v.inputWidth >= 8 && v.inputWidth <= 2048) out.inputWidth = v.inputWidth;
+    if (m.inputHeight === null && typeof v.inputHeight === 'number' && v.inputHeight >= 8 && v.inputHeight <= 2048) out.inputHeight = v.inputHeight;
+    return out;
+  } catch {
+    return {};
+  }
 }
 

@@ -29,6 +29,7 @@ import {
   parseModel,
   prepareVariants,
   rgbToTensor,
+  tensorChannels,
   serializeModel,
   summarizeModel,
 } from '../core';
@@ -125,13 +126,47 @@ function geometryKey(p: Preprocess) {
   return JSON.stringify([p.width, p.height, p.resize, p.resizeShort]);
 }
 
+/**
+ * Decoded, resized pixels are kept for the next pass over the same images, up to DECODED_BUDGET bytes; past it
+ * the least recently used are dropped (and decoded again when needed). The files themselves stay compressed,
+ * so memory stays bounded however many images there are: 500 ImageNet images at 224×224 are 75 MB decoded.
+ */
+const DECODED_BUDGET = 256 * 2 ** 20;
+const decoded = new Map<ImageEntry, number>();
+let decodedBytes = 0;
+
 async function ensureDecoded(entry: ImageEntry, p: Preprocess): Promise<Uint8Array> {
   const key = geometryKey(p);
-  if (entry.rgb && entry.rgbKey === key) return entry.rgb;
+  if (entry.rgb && entry.rgbKey === key) {
+    // Most recently used last.
+    decoded.delete(entry);
+    decoded.set(entry, entry.rgb.byteLength);
+    return entry.rgb;
+  }
   const { rgb } = await decodeToRgb(entry.blob, p);
+  if (entry.rgb) {
+    decodedBytes -= decoded.get(entry) ?? 0;
+    decoded.delete(entry);
+  }
   entry.rgb = rgb;
   entry.rgbKey = key;
+  decoded.set(entry, rgb.byteLength);
+  decodedBytes += rgb.byteLength;
+  for (const [old, bytes] of decoded) {
+    if (decodedBytes <= DECODED_BUDGET) break;
+    if (old === entry) continue;
+    old.rgb = undefined;
+    old.rgbKey = undefined;
+    decoded.delete(old);
+    decodedBytes -= bytes;
+  }
   return rgb;
+}
+
+/** Forgets every decoded image (the images were cleared). */
+function dropDecoded() {
+  decoded.clear();
+  decodedBytes = 0;
 }
 
 function checkCancelled() {
@@ -276,6 +311,36 @@ const api = {
 
   clearImages(): void {
     state.images = [];
+    dropDecoded();
+  },
+
+  /** Memory the worker holds: its JS heap where the browser tells (Chromium), and the decoded-image cache. */
+  memory(): { heapUsedBytes: number | null; decodedBytes: number; decodedImages: number; decodedBudget: number } {
+    const heap = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+    return { heapUsedBytes: heap ? heap.usedJSHeapSize : null, decodedBytes, decodedImages: decoded.size, decodedBudget: DECODED_BUDGET };
+  },
+
+  /**
+   * The tensor the model receives for one image (the first usable one by default) under a preprocessing:
+   * each channel's range and mean, and a grey picture of it, so a wrong preset shows before any run.
+   */
+  async previewTensor(
+    p: Preprocess,
+    imageId?: number,
+  ): Promise<{ id: number; name: string; width: number; height: number; channels: { source: string; min: number; max: number; mean: number; png: Blob }[] } | null> {
+    const entry = imageId !== undefined ? state.images[imageId] : state.images.find((i) => !i.error);
+    if (!entry || entry.error) return null;
+    const rgb = await ensureDecoded(entry, p);
+    const channels = tensorChannels(rgbToTensor(rgb, p), p);
+    const out = [];
+    for (const c of channels) {
+      const canvas = new OffscreenCanvas(p.width, p.height);
+      const img = new ImageData(p.width, p.height);
+      for (let i = 0; i < c.grey.length; i++) img.data.set([c.grey[i], c.grey[i], c.grey[i], 255], i * 4);
+      canvas.getContext('2d')!.putImageData(img, 0, 0);
+      out.push({ source: c.source, min: c.min, max: c.max, mean: c.mean, png: await canvas.convertToBlob({ type: 'image/png' }) });
+    }
+    return { id: entry.id, name: entry.name, width: p.width, height: p.height, channels: out };
   },
 
   /**

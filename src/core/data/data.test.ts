@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { imagenetClassFromPath, imagenetLabelSpace, classFromNames, customLabelSpace, imageFolderClasses, parseLabelList } from './labels';
-import { inputGeometry, presetPreprocess, rgbToTensor, sourceRect } from './preprocess';
+import { inputGeometry, presetPreprocess, rgbToTensor, sourceRect, tensorChannels } from './preprocess';
 import { resampleRgb } from './resize';
 import { splitIndices } from './split';
 
@@ -123,5 +123,26 @@ describe('label lists', () => {
     expect(imageFolderClasses(['d/dog/1.jpg', 'loose.jpg'], 2)).toBeNull();
     expect(imageFolderClasses(['d/a/1.jpg', 'd/b/1.jpg', 'd/c/1.jpg'], 2)).toBeNull();
     expect(imageFolderClasses(['d/a/1.jpg', 'd/a/2.jpg'], 2)).toBeNull();
+  });
+});
+
+describe('tensorChannels', () => {
+  it('reads NCHW and NHWC alike, names BGR channels, stretches each to its range', () => {
+    const rgb = Uint8Array.from([255, 0, 10, 0, 128, 20]); // two pixels
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      const p = { ...presetPreprocess('caffe', 2, 1, layout) };
+      const t = rgbToTensor(rgb, p);
+      const ch = tensorChannels(t, p);
+      expect(ch.map((c) => c.source)).toEqual(['B', 'G', 'R']);
+      // Caffe: BGR, minus the means (104, 117, 123 in BGR order), no scaling.
+      expect(ch[0].min).toBeCloseTo(10 - 104, 5);
+      expect(ch[0].max).toBeCloseTo(20 - 104, 5);
+      expect(ch[2].max).toBeCloseTo(255 - 123, 5);
+      expect([...ch[2].grey]).toEqual([255, 0]);
+      expect([...ch[1].grey]).toEqual([0, 255]);
+    }
+    const flat = tensorChannels(new Float32Array(6).fill(0.5), { width: 2, height: 1, layout: 'NCHW', channelOrder: 'RGB' });
+    expect([...flat[0].grey]).toEqual([128, 128]);
+    expect(flat[0].mean).toBe(0.5);
   });
 });

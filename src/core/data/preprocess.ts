@@ -105,3 +105,39 @@ export function inputGeometry(dims: readonly number[]): { layout: 'NCHW' | 'NHWC
   if (dims[3] === 3 || dims[3] === 1) return { layout: 'NHWC', height: fix(dims[1]), width: fix(dims[2]) };
   return null;
 }
+
+export interface ChannelView {
+  /** which source colour feeds this tensor channel (BGR presets swap R and B) */
+  source: 'R' | 'G' | 'B';
+  min: number;
+  max: number;
+  mean: number;
+  /** the channel as 8-bit grey, stretched from min (0) to max (255), row-major height × width */
+  grey: Uint8Array;
+}
+
+/**
+ * What the model receives, channel by channel: each tensor channel's value range and mean, and a grey image
+ * of it stretched to its own range (so a channel that is all one value shows as flat grey, not black).
+ */
+export function tensorChannels(t: Float32Array, p: Pick<Preprocess, 'width' | 'height' | 'layout' | 'channelOrder'>): ChannelView[] {
+  const hw = p.width * p.height;
+  if (t.length !== hw * 3) throw new RangeError(`Expected ${hw * 3} values for ${p.width}×${p.height}×3, got ${t.length}.`);
+  const at = p.layout === 'NCHW' ? (c: number, i: number) => t[c * hw + i] : (c: number, i: number) => t[i * 3 + c];
+  const names: ('R' | 'G' | 'B')[] = p.channelOrder === 'RGB' ? ['R', 'G', 'B'] : ['B', 'G', 'R'];
+  return names.map((source, c) => {
+    let min = Infinity;
+    let max = -Infinity;
+    let sum = 0;
+    for (let i = 0; i < hw; i++) {
+      const v = at(c, i);
+      if (v < min) min = v;
+      if (v > max) max = v;
+      sum += v;
+    }
+    const grey = new Uint8Array(hw);
+    const span = max - min;
+    for (let i = 0; i < hw; i++) grey[i] = span > 0 ? Math.round(((at(c, i) - min) / span) * 255) : 128;
+    return { source, min, max, mean: sum / hw, grey };
+  });
+}

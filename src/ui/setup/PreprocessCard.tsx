@@ -1,6 +1,7 @@
 import { PREPROCESS_PRESETS } from '../../core';
 import { setField } from '../../store/actions';
 import { useApp } from '../../store/store';
+import { TensorPreview } from './TensorPreview';
 
 export function PreprocessCard() {
   const presetId = useApp((s) => s.presetId);
@@ -33,6 +34,7 @@ export function PreprocessCard() {
           <input type="number" min={8} max={2048} value={h} disabled={!dynamic} onChange={(e) => setField('inputHeight', Number(e.target.value))} />
         </label>
       </div>
+      <TensorPreview />
     </section>
   );
 }
