@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 
-import { addDropped, loadDemo } from '../store/actions';
-import { appStore, useApp } from '../store/store';
+import { onEngineDeath } from '../bridge/engine';
+import { addDropped, loadDemo, recoverFromEngineDeath, restoreWorkspace, watchSettings } from '../store/actions';
+import { appStore, useApp, useAppShallow } from '../store/store';
 import { Results } from '../ui/results/Results';
 import { DatasetView } from '../ui/dataset/DatasetView';
 import { ImagesCard } from '../ui/setup/ImagesCard';
@@ -10,14 +11,30 @@ import { PreprocessCard } from '../ui/setup/PreprocessCard';
 import { droppedFiles } from '../ui/drop';
 import { RunCard } from '../ui/setup/RunCard';
 
+let started = false;
+
 export function App() {
   const hasReport = useApp((s) => s.report !== null);
   const hasImages = useApp((s) => s.images.length > 0);
   const [dragging, setDragging] = useState(false);
+  const notices = useAppShallow((s) => ({ restoring: s.restoring, persistError: s.persistError, engineNotice: s.engineNotice }));
   useEffect(() => {
-    // First start: the built-in demo is ready without a download. ?demo=0 starts empty.
+    // The workspace this browser kept comes back; on a first start the built-in demo is ready without a
+    // download. ?demo=0 starts empty.
     const params = new URLSearchParams(location.search);
-    if (params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo();
+    const stop = watchSettings();
+    const unwatch = onEngineDeath(recoverFromEngineDeath);
+    if (!started) {
+      // Once per page, even where StrictMode mounts twice.
+      started = true;
+      void restoreWorkspace().then((restored) => {
+        if (!restored && params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo();
+      });
+    }
+    return () => {
+      stop();
+      unwatch();
+    };
   }, []);
   return (
     <div
@@ -43,6 +60,20 @@ export function App() {
           Quantscope <span className="tagline">see, understand and fix the quantization error of your CNN — in the browser, nothing leaves this machine</span>
         </h1>
       </header>
+      {(notices.restoring || notices.persistError || notices.engineNotice) && (
+        <div className="notices" role="status" data-testid="notices">
+          {notices.restoring && <p data-testid="restoring">{notices.restoring}</p>}
+          {notices.engineNotice && (
+            <p className="warn" data-testid="engine-notice">
+              {notices.engineNotice}{' '}
+              <button type="button" className="link small" onClick={() => appStore.setState({ engineNotice: null })}>
+                Dismiss
+              </button>
+            </p>
+          )}
+          {notices.persistError && <p className="error">{notices.persistError}</p>}
+        </div>
+      )}
       <main className="layout">
         <aside className="setup">
           <ModelCard />

@@ -2,6 +2,8 @@ import { engine, proxy, transfer } from '../bridge/engine';
 import { PREPROCESS_PRESETS, defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
 import type { ImageInfo, Preprocess, ProgressEvent, RunRequest } from '../core';
 import { startAnalysis } from './analysis-actions';
+import { SETTINGS_KEYS, appendImages, loadWorkspace, saveWorkspacePart } from './persist';
+import type { SettingsKey } from './persist';
 import { appStore } from './store';
 
 const set = appStore.setState;
@@ -19,10 +21,16 @@ function isCancel(e: unknown) {
   return e instanceof Error && (e.name === 'CancelledError' || /Cancelled\./.test(e.message));
 }
 
-export async function loadModelBytes(buffer: ArrayBuffer, fileName: string): Promise<boolean> {
+export async function loadModelBytes(buffer: ArrayBuffer, fileName: string, { save = true, demo = false } = {}): Promise<boolean> {
   set({ modelStatus: 'loading', modelError: null });
+  // A copy for the workspace store: the buffer itself moves to the worker.
+  const copy = save && !demo ? buffer.slice(0) : null;
   try {
     const { info, images } = await engine().loadModel(transfer(buffer, [buffer]), fileName);
+    if (save) persist(async () => {
+      await saveWorkspacePart('model', demo ? { demo: true } : { bytes: copy!, fileName });
+      await saveWorkspacePart('ran', false);
+    });
     const dataState = get();
     set({
       model: info,
@@ -126,7 +134,7 @@ export async function addDropped(items: { file: File; path: string }[]): Promise
   else if (!model) set({ imagesError: 'The drop held no files (an empty folder?).' });
 }
 
-export async function addImageFiles(files: File[], paths?: string[]): Promise<void> {
+export async function addImageFiles(files: File[], paths?: string[], { save = true } = {}): Promise<void> {
   if (!files.length) {
     set({ imagesError: 'The folder holds no files.' });
     return;
@@ -134,6 +142,7 @@ export async function addImageFiles(files: File[], paths?: string[]): Promise<vo
   set({ imagesStatus: 'loading', imagesError: null });
   try {
     const added = await engine().addFiles(files, proxy((e: ProgressEvent) => set({ progress: e })), paths);
+    if (save) persist(() => appendImages(files.map((file, i) => ({ file, path: paths?.[i] || file.webkitRelativePath || file.name }))));
     const images = [...get().images, ...added];
     const good = images.filter((i) => !i.error).length;
     set({
@@ -158,6 +167,7 @@ function defaultSplit(n: number) {
 export async function clearImages(): Promise<void> {
   await engine().clearImages();
   set({ images: [], report: null, runStatus: 'idle' });
+  persist(() => saveWorkspacePart('images', { files: [] }));
   await refreshLabelSource();
 }
 
@@ -173,6 +183,7 @@ export async function addLabelList(file: File): Promise<void> {
   try {
     const text = await file.text();
     const r = await engine().setLabelList(text, file.name);
+    persist(() => saveWorkspacePart('labelList', { text, fileName: file.name }));
     const model = get().model;
     set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
   } catch (e) {
@@ -182,21 +193,23 @@ export async function addLabelList(file: File): Promise<void> {
 
 export async function clearLabelList(): Promise<void> {
   const r = await engine().setLabelList(null);
+  persist(() => saveWorkspacePart('labelList', null));
   const model = get().model;
   set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
 }
 
-export async function loadDemo(): Promise<void> {
+export async function loadDemo({ save = true } = {}): Promise<void> {
   set({ modelError: null });
   try {
     const res = await fetch(DEMO_MODEL_URL);
     if (!res.ok) throw new Error(`The demo model could not be loaded (HTTP ${res.status}). Run 'npm install' again.`);
-    const ok = await loadModelBytes(await res.arrayBuffer(), 'ch_ppocr_mobile_v2.0_cls (PP-OCR text direction)');
+    const ok = await loadModelBytes(await res.arrayBuffer(), 'ch_ppocr_mobile_v2.0_cls (PP-OCR text direction)', { save, demo: true });
     if (!ok) return;
     await engine().clearImages();
     set({ imagesStatus: 'loading', images: [] });
     const images: ImageInfo[] = await engine().addDemoImages(DEMO_IMAGE_COUNT);
-    set({ images, imagesStatus: 'idle', calibCount: 100, evalCount: 100, seed: null });
+    set({ images, imagesStatus: 'idle', ...(save ? { calibCount: 100, evalCount: 100, seed: null } : {}) });
+    if (save) persist(() => saveWorkspacePart('images', { demo: true, files: [] }));
     await refreshLabelSource();
   } catch (e) {
     set({ modelError: message(e), imagesStatus: 'idle' });
@@ -245,6 +258,7 @@ export async function runQuantization(): Promise<void> {
   try {
     const report = await engine().run(req, proxy((e: ProgressEvent) => set({ progress: e })));
     set({ report, runStatus: 'done', progress: null });
+    persist(() => saveWorkspacePart('ran', true));
     void startAnalysis(report);
   } catch (e) {
     if (isCancel(e)) set({ runStatus: 'cancelled', progress: null });
@@ -311,3 +325,83 @@ function recalledPreprocess(m: { fileName: string; sizeBytes: number; inputWidth
   }
 }
 
+
+// ***** the workspace, kept in IndexedDB (persist.ts) *****
+
+/** Stores a part of the workspace in the background; a failure (storage full, private mode) is said once. */
+function persist(job: () => Promise<void>): void {
+  job().catch((e: unknown) => {
+    console.warn('workspace not saved', e);
+    set({ persistError: `Your work could not be saved in this browser (${message(e)}): a reload will start over.` });
+  });
+}
+
+let settingsTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Saves the settings whenever one changes (debounced). Call once at start-up. */
+export function watchSettings(): () => void {
+  return appStore.subscribe((s, prev) => {
+    if (!SETTINGS_KEYS.some((k) => s[k] !== prev[k])) return;
+    if (settingsTimer) clearTimeout(settingsTimer);
+    settingsTimer = setTimeout(() => {
+      const now = get();
+      persist(() => saveWorkspacePart('settings', Object.fromEntries(SETTINGS_KEYS.map((k) => [k, now[k]]))));
+    }, 300);
+  });
+}
+
+/**
+ * Brings back the workspace this browser kept: the model, the images, the class list, the settings, and the
+ * run (made again, which also rebuilds the worker's analysis state). False when there is nothing to restore.
+ */
+export async function restoreWorkspace(reason: 'reload' | 'crash' = 'reload'): Promise<boolean> {
+  let w;
+  try {
+    w = await loadWorkspace();
+  } catch {
+    return false;
+  }
+  if (!w.model) return false;
+  set({ restoring: reason === 'crash' ? 'Restarting the engine and reloading your workspace…' : 'Restoring your workspace…' });
+  try {
+    if (w.model.demo && (!w.images || w.images.demo)) await loadDemo({ save: false });
+    else {
+      if (w.model.demo) await loadDemo({ save: false });
+      else if (w.model.bytes) await loadModelBytes(w.model.bytes.slice(0), w.model.fileName ?? 'model.onnx', { save: false });
+      if (w.model.demo) await engine().clearImages();
+      const files = w.images?.files ?? [];
+      if (files.length) {
+        await addImageFiles(
+          files.map((f) => (f.file instanceof File ? f.file : new File([f.file], f.path.split('/').pop() ?? 'image'))),
+          files.map((f) => f.path),
+          { save: false },
+        );
+      }
+    }
+    if (w.labelList) {
+      const r = await engine().setLabelList(w.labelList.text, w.labelList.fileName);
+      const model = get().model;
+      set({ images: r.images, labelSource: r.labelSource, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
+    }
+    if (w.settings) {
+      const keep = Object.fromEntries(Object.entries(w.settings).filter(([k]) => (SETTINGS_KEYS as readonly string[]).includes(k))) as Partial<Record<SettingsKey, unknown>>;
+      set(keep as Partial<ReturnType<typeof get>>);
+    }
+    set({ restoring: null });
+    if (w.ran) await runQuantization();
+    return true;
+  } catch (e) {
+    set({ restoring: null, persistError: `The saved workspace could not be restored (${message(e)}); start again from a model.` });
+    return false;
+  }
+}
+
+/** After the engine worker died: say which step failed, then bring the workspace back into a new worker. */
+export function recoverFromEngineDeath(e: { step: string | null; reason: string }): void {
+  set({
+    engineNotice: `The engine stopped${e.step ? ` while ${e.step}` : ''} (${e.reason}). It was restarted and your workspace reloaded; anything that was running must be started again.`,
+    runStatus: get().runStatus === 'running' ? 'idle' : get().runStatus,
+    progress: null,
+  });
+  void restoreWorkspace('crash');
+}

@@ -381,6 +381,13 @@ const api = {
     state.cancelled = true;
   },
 
+  /** For the tests: an uncaught error in the worker, as a crash would raise. */
+  crashForTest(): void {
+    setTimeout(() => {
+      throw new Error('forced crash for a test');
+    }, 0);
+  },
+
   async run(req: RunRequest, onProgress?: OnProgress): Promise<RunReport> {
     if (!state.model || !state.info) throw new Error('Load a model first.');
     state.cancelled = false;

@@ -6,8 +6,17 @@ export type LayerSortKey = 'order' | 'name' | 'op' | 'per-tensor' | 'per-channel
 
 export interface ViewSlice {
   layerSort: { key: LayerSortKey; descending: boolean };
+  /** what is being brought back (after a reload or an engine crash), while it is */
+  restoring: string | null;
+  /** the workspace could not be saved or restored */
+  persistError: string | null;
+  /** the engine stopped and was restarted: which step failed */
+  engineNotice: string | null;
 }
 
 export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = () => ({
   layerSort: { key: 'order', descending: false },
+  restoring: null,
+  persistError: null,
+  engineNotice: null,
 });

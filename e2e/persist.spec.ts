@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { expect, test } from '@playwright/test';
+
+import { makeAttrInt, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
+import { writeImages } from '../test/images';
+import { tinyModel } from '../test/tiny-model';
+import { collectPageErrors, runAndWait, shownFraction } from './helpers';
+
+test('a reload in the middle of the analysis brings back the model, settings, results and the view', async ({ page }) => {
+  const errors = collectPageErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('calib-count').fill('60');
+  await page.getByTestId('calibrator-select').selectOption('percentile');
+  await runAndWait(page);
+  const agreement = await shownFraction(page, 'per-tensor-agreement');
+  const row = page.locator('table[data-testid=layer-table] tbody tr').nth(5);
+  const layer = await row.getAttribute('data-layer');
+  await row.click();
+  await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', layer!);
+  await page.getByTestId('tab-calibration').click();
+
+  await page.reload();
+  await expect(page.getByTestId('restoring')).toBeVisible();
+  await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 5 * 60_000 });
+  // The same settings, so the same numbers; the view from the address.
+  await expect(page.getByTestId('calib-count')).toHaveValue('60');
+  await expect(page.getByTestId('calibrator-select')).toHaveValue('percentile');
+  expect(await shownFraction(page, 'per-tensor-agreement')).toBe(agreement);
+  await expect(page.getByTestId('tab-calibration')).toHaveAttribute('aria-selected', 'true');
+  await page.getByTestId('tab-layers').click();
+  await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', layer!);
+  expect(errors).toEqual([]);
+});
+
+function classifier(): Buffer {
+  const w = Float32Array.from({ length: 1000 * 3 }, (_, i) => Math.sin(i));
+  const m = tinyModel(
+    [
+      makeNode('Conv', ['x', 'w'], ['c'], 'classifier'),
+      makeNode('GlobalAveragePool', ['c'], ['g'], 'gap'),
+      makeNode('Flatten', ['g'], ['f'], 'flat', [makeAttrInt('axis', 1)]),
+    ],
+    [makeTensor('w', [1000, 3, 1, 1], w)],
+    [['x', [-1, 3, 32, 32]]],
+    [['f', [-1, 1000]]],
+  );
+  return Buffer.from(serializeModel(m));
+}
+
+test('an engine crash is survived: the user is told which step failed, the workspace comes back, work goes on', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'quantscope-crash-'));
+  await writeImages(join(dir, 'n01440764'), 6, 7);
+  await page.goto('/?demo=0');
+  await page.getByTestId('model-input').setInputFiles({ name: 'tiny1000.onnx', mimeType: 'application/octet-stream', buffer: classifier() });
+  await expect(page.getByTestId('model-info')).toContainText('1000 classes');
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await expect(page.getByTestId('image-count')).toContainText('6 images, 6 with labels');
+  await page.getByTestId('calib-count').fill('3');
+  await runAndWait(page);
+
+  await page.evaluate(() => (globalThis as unknown as { quantscope: { crashEngineForTest: () => void } }).quantscope.crashEngineForTest());
+  await expect(page.getByTestId('engine-notice')).toContainText('The engine stopped');
+  await expect(page.getByTestId('engine-notice')).toContainText('forced crash for a test');
+  // The model and the images (kept in IndexedDB) are back in a new worker, and the run was made again.
+  await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 2 * 60_000 });
+  await expect(page.getByTestId('model-info')).toContainText('tiny1000.onnx');
+  await expect(page.getByTestId('image-count')).toContainText('6 images, 6 with labels');
+  await expect(page.getByTestId('calib-count')).toHaveValue('3');
+  // And the new engine works.
+  await runAndWait(page);
+  await expect(page.getByTestId('per-channel-agreement')).toContainText('%');
+});
