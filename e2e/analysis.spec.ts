@@ -55,9 +55,9 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   await expect(graph.locator('g.gnode.selected')).toHaveAttribute('data-node', rowLayer!);
   await page.screenshot({ path: info.outputPath('analysis-layers.png'), fullPage: true });
 
-  // Sensitivity of per-tensor on 4 images, then keep the suggested layers in FP32.
+  // Sensitivity of per-tensor on 2 images, then keep the suggested layers in FP32.
   await page.getByTestId('tab-sensitivity').click();
-  await page.getByTestId('sensitivity-images').fill('4');
+  await page.getByTestId('sensitivity-images').fill('2');
   await page.getByTestId('run-sensitivity').click();
   await expect(page.getByTestId('sensitivity-progress')).toBeVisible();
   await expect(page.getByTestId('sensitivity-table')).toBeVisible({ timeout: 5 * 60_000 });

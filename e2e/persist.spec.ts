@@ -14,6 +14,7 @@ test('a reload in the middle of the analysis brings back the model, settings, re
   await page.goto('/');
   await expect(page.getByTestId('image-count')).toContainText('200 images');
   await page.getByTestId('calib-count').fill('60');
+  await page.getByTestId('eval-count').fill('40');
   await page.getByTestId('calibrator-select').selectOption('percentile');
   await runAndWait(page);
   const agreement = await shownFraction(page, 'per-tensor-agreement');
@@ -73,4 +74,31 @@ test('an engine crash is survived: the user is told which step failed, the works
   // And the new engine works.
   await runAndWait(page);
   await expect(page.getByTestId('per-channel-agreement')).toContainText('%');
+});
+
+test('results export as one file and import again on a fresh page, with the view they were saved with', async ({ page, browser }, info) => {
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('calib-count').fill('40');
+  await page.getByTestId('eval-count').fill('40');
+  await runAndWait(page);
+  const agreement = await shownFraction(page, 'per-channel-agreement');
+  const rows = await page.locator('table[data-testid=layer-table] tbody tr').count();
+  await page.getByTestId('tab-sensitivity').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-results').click()]);
+  const path = info.outputPath('results.json');
+  await download.saveAs(path);
+
+  // Another browser profile: nothing of the run exists there.
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  await fresh.goto('/?demo=0');
+  await fresh.getByTestId('import-results-input').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something else"}') });
+  await expect(fresh.getByTestId('import-error')).toContainText("'broken.json' is JSON but not a Quantscope results file");
+  await fresh.getByTestId('import-results-input').setInputFiles(path);
+  await expect(fresh.getByTestId('imported-notice')).toContainText('ch_ppocr_mobile_v2.0_cls');
+  expect(await shownFraction(fresh, 'per-channel-agreement')).toBe(agreement);
+  expect(await fresh.locator('table[data-testid=layer-table] tbody tr').count()).toBe(rows);
+  await expect(fresh.getByTestId('tab-sensitivity')).toHaveAttribute('aria-selected', 'true');
+  await other.close();
 });

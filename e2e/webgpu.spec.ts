@@ -11,6 +11,8 @@ test('WebGPU times next to FP32 on the demo, each output checked against WASM', 
   const errors = collectPageErrors(page);
   await page.goto('/');
   await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('calib-count').fill('20');
+  await page.getByTestId('eval-count').fill('20');
   await runAndWait(page);
   await page.getByTestId('tab-bits').click();
   const panel = page.getByTestId('tradeoff-panel');

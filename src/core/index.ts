@@ -5,6 +5,7 @@ export type { ModelProto } from './onnx/model';
 export { normalizeModel, summarizeModel } from './onnx/normalize';
 export type { NormalizeReport, ModelSummary, ModelInput } from './onnx/normalize';
 export { fixInputDims } from './onnx/passes/fix-input-dims';
+export { openModel, checkGraph, suggestPreset, MAX_INPUT_SIDE } from './onnx/open';
 export { defaultQuantConfig } from './quant/config';
 export type { QuantConfig, WeightGranularity } from './quant/config';
 export type { QuantizedTensor, FusedActivation, TensorRange } from './quant/qdq';

@@ -141,8 +141,11 @@ export async function addImageFiles(files: File[], paths?: string[], { save = tr
   }
   set({ imagesStatus: 'loading', imagesError: null });
   try {
+    imagesCancelled = false;
     const added = await engine().addFiles(files, proxy((e: ProgressEvent) => set({ progress: e })), paths);
-    if (save) persist(() => appendImages(files.map((file, i) => ({ file, path: paths?.[i] || file.webkitRelativePath || file.name }))));
+    // Only the files read are kept (a cancel stops part way).
+    const kept = imagesCancelled ? files.slice(0, added.length) : files;
+    if (save) persist(() => appendImages(kept.map((file, i) => ({ file, path: paths?.[i] || file.webkitRelativePath || file.name }))));
     const images = [...get().images, ...added];
     const good = images.filter((i) => !i.error).length;
     set({
@@ -150,7 +153,7 @@ export async function addImageFiles(files: File[], paths?: string[], { save = tr
       imagesStatus: 'idle',
       progress: null,
       ...defaultSplit(good),
-      imagesError: good ? null : 'None of the files could be decoded as images.',
+      imagesError: imagesCancelled ? `Stopped: ${added.length} files were read before you cancelled; add the folder again for the rest.` : good ? null : 'None of the files could be decoded as images.',
     });
     await refreshLabelSource();
   } catch (e) {
@@ -257,7 +260,7 @@ export async function runQuantization(): Promise<void> {
   set({ runStatus: 'running', runError: null, progress: null });
   try {
     const report = await engine().run(req, proxy((e: ProgressEvent) => set({ progress: e })));
-    set({ report, runStatus: 'done', progress: null });
+    set({ report, runStatus: 'done', progress: null, importedFrom: null });
     persist(() => saveWorkspacePart('ran', true));
     void startAnalysis(report);
   } catch (e) {
@@ -267,6 +270,14 @@ export async function runQuantization(): Promise<void> {
 }
 
 export function cancelRun(): void {
+  void engine().cancel();
+}
+
+let imagesCancelled = false;
+
+/** Stops reading images; those read so far stay. */
+export function cancelImages(): void {
+  imagesCancelled = true;
   void engine().cancel();
 }
 
@@ -336,17 +347,14 @@ function persist(job: () => Promise<void>): void {
   });
 }
 
-let settingsTimer: ReturnType<typeof setTimeout> | null = null;
-
-/** Saves the settings whenever one changes (debounced). Call once at start-up. */
+/**
+ * Saves the settings whenever one changes, at once (a small write; a delay could lose the last change to a
+ * reload). Call once at start-up.
+ */
 export function watchSettings(): () => void {
   return appStore.subscribe((s, prev) => {
     if (!SETTINGS_KEYS.some((k) => s[k] !== prev[k])) return;
-    if (settingsTimer) clearTimeout(settingsTimer);
-    settingsTimer = setTimeout(() => {
-      const now = get();
-      persist(() => saveWorkspacePart('settings', Object.fromEntries(SETTINGS_KEYS.map((k) => [k, now[k]]))));
-    }, 300);
+    persist(() => saveWorkspacePart('settings', Object.fromEntries(SETTINGS_KEYS.map((k) => [k, s[k]]))));
   });
 }
 

@@ -2,6 +2,9 @@ import { engine, gpu, proxy } from '../bridge/engine';
 import { doublingSizes } from '../core';
 import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
 import type { GpuLatency, MixedOptions } from './slices/analysis-slice';
+import { SETTINGS_KEYS } from './persist';
+import { parseResults, stringifyResults } from './results-file';
+import type { ResultsFile } from './results-file';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -439,5 +442,61 @@ export async function runGpuLatency(runs = 5): Promise<void> {
     update({ status: 'done' });
   } catch (e) {
     update({ status: 'error', reason: message(e) });
+  }
+}
+
+// ***** results as one file *****
+
+/** The run, its experiments and the view as one JSON file (downloaded). */
+export function exportResults(): void {
+  const s = get();
+  if (!s.report) return;
+  const file: ResultsFile = {
+    format: 'quantscope-results',
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    model: s.model ? { fileName: s.model.fileName, sizeBytes: s.model.sizeBytes, outputClasses: s.model.outputClasses } : null,
+    settings: Object.fromEntries(SETTINGS_KEYS.map((k) => [k, s[k]])),
+    report: s.report,
+    sensitivity: s.sensitivity,
+    curve: s.curve,
+    tradeoff: s.tradeoff,
+    mixed: s.mixed,
+    view: { tab: s.analysisTab, variant: s.analysisVariant, layer: s.selectedLayer },
+  };
+  const base = (s.model?.fileName ?? 'model').replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_');
+  downloadText(stringifyResults(file), `${base}.quantscope-results.json`, 'application/json');
+}
+
+/**
+ * Shows the results of an exported file: the report, the experiments and the view it was saved with. The
+ * engine does not have that run: views that need the model (weights, activations, new experiments) say so.
+ */
+export async function importResults(f: File): Promise<void> {
+  try {
+    const r = parseResults(await f.text(), f.name);
+    set({
+      report: r.report,
+      runStatus: 'done',
+      importedFrom: { fileName: f.name, modelFileName: r.model?.fileName ?? null, exportedAt: r.exportedAt },
+      importError: null,
+    });
+    await startAnalysis(r.report);
+    const variant = r.report.variants.some((v) => v.id === r.view.variant) ? r.view.variant : get().analysisVariant;
+    set({
+      sensitivity: r.sensitivity,
+      curve: r.curve,
+      curveStatus: r.curve ? (r.curve.complete ? 'done' : 'cancelled') : 'idle',
+      tradeoff: r.tradeoff,
+      tradeoffStatus: r.tradeoff ? (r.tradeoff.complete ? 'done' : 'cancelled') : 'idle',
+      mixed: r.mixed,
+      mixedStatus: r.mixed ? 'done' : 'idle',
+      analysisVariant: variant,
+      ...(parseViewHash(`#tab=${r.view.tab}`).tab ? { analysisTab: parseViewHash(`#tab=${r.view.tab}`).tab } : {}),
+      selectedLayer: r.view.layer,
+    });
+    writeHash();
+  } catch (e) {
+    set({ importError: message(e) });
   }
 }

@@ -19,13 +19,11 @@ import {
   evaluate,
   fixInputDims,
   imagenetClassFromPath,
-  imagenetLabelSpace,
   classFromNames,
   customLabelSpace,
   imageFolderClasses,
   parseLabelList,
-  inputGeometry,
-  normalizeModel,
+  openModel,
   parseModel,
   prepareVariants,
   rgbToTensor,
@@ -115,13 +113,6 @@ function statsOf(id: string): ActivationStats {
   return state.lastRun!.stats.get(id)!;
 }
 
-function suggestPreset(outputClasses: number, h: number | null): string {
-  if (outputClasses === 2 && h === null) return 'ppocr-cls';
-  if (h === 227) return 'caffe';
-  if (outputClasses === 1001) return 'tf-inception';
-  return 'torchvision';
-}
-
 function geometryKey(p: Preprocess) {
   return JSON.stringify([p.width, p.height, p.resize, p.resizeShort]);
 }
@@ -198,36 +189,7 @@ async function* tensors(ids: number[], p: Preprocess, dims: number[]): AsyncGene
 
 const api = {
   loadModel(buffer: ArrayBuffer, fileName: string): { info: ModelInfo; images: ImageInfo[] } {
-    const model = parseModel(new Uint8Array(buffer), fileName);
-    const normalization = normalizeModel(model);
-    const summary = summarizeModel(model);
-    const input = summary.inputs[0];
-    if (!input) throw new Error(`'${fileName}' has no graph input, so there is nothing to feed images to.`);
-    if (summary.inputs.length > 1) {
-      throw new Error(`'${fileName}' has ${summary.inputs.length} inputs (${summary.inputs.map((i) => i.name).join(', ')}); Quantscope works with single-image models.`);
-    }
-    const geometry = inputGeometry(input.dims);
-    if (!geometry) {
-      throw new Error(
-        `Input '${input.name}' of '${fileName}' has dims [${input.dims.map((d) => (d < 0 ? '?' : d)).join(', ')}], which is not an image tensor (N×3×H×W or N×H×W×3).`,
-      );
-    }
-    const outDims = summary.outputs[0]?.dims ?? [];
-    const outputClasses = outDims[outDims.length - 1] ?? 0;
-    const info: ModelInfo = {
-      fileName,
-      sizeBytes: buffer.byteLength,
-      summary,
-      normalization,
-      inputName: input.name,
-      inputDims: input.dims,
-      layout: geometry.layout,
-      inputHeight: geometry.height,
-      inputWidth: geometry.width,
-      outputClasses,
-      labelSpace: imagenetLabelSpace(outputClasses),
-      suggestedPreset: suggestPreset(outputClasses, geometry.height),
-    };
+    const { model, info } = openModel(new Uint8Array(buffer), fileName);
     state.model = model;
     state.info = info;
     state.variants = [];
@@ -257,7 +219,8 @@ const api = {
     const added: ImageInfo[] = [];
     let done = 0;
     for (const item of items) {
-      checkCancelled();
+      // Cancelling keeps the files read so far.
+      if (state.cancelled) break;
       const entry: ImageEntry = { id: state.images.length, name: item.name, label: labelFor(item.name), blob: item.blob, ...(item.error ? { error: item.error } : {}) };
       // Decode once now so broken files are reported at once; the pixels are cached for the run.
       if (!entry.error) {

@@ -22,8 +22,8 @@ const TYPES: [new (n: number) => RtTensor['data'], ort.Tensor.Type][] = [
 /** Turns onnxruntime's terse errors into sentences that say what to do. */
 export function explainOrtError(e: unknown): Error {
   const msg = e instanceof Error ? e.message : String(e);
-  if (/Could not find an implementation|NOT_IMPLEMENTED/i.test(msg)) {
-    const op = /for (\w+)\(/.exec(msg)?.[1];
+  if (/Could not find an implementation|NOT_IMPLEMENTED|is not a registered function\/op/i.test(msg)) {
+    const op = /for (\w+)\(/.exec(msg)?.[1] ?? /:?(\w+)\(-?\d+\) is not a registered/.exec(msg)?.[1];
     return new Error(
       `onnxruntime-web cannot run ${op ? `the op '${op}'` : 'an op'} of this model in the browser (${msg}). Export the model with standard ONNX ops (opset 13–21).`,
     );

@@ -12,6 +12,9 @@ export interface ViewSlice {
   persistError: string | null;
   /** the engine stopped and was restarted: which step failed */
   engineNotice: string | null;
+  /** the results shown came from an exported file, not from a run in this engine */
+  importedFrom: { fileName: string; modelFileName: string | null; exportedAt: string } | null;
+  importError: string | null;
 }
 
 export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = () => ({
@@ -19,4 +22,6 @@ export const createViewSlice: StateCreator<AppState, [], [], ViewSlice> = () => 
   restoring: null,
   persistError: null,
   engineNotice: null,
+  importedFrom: null,
+  importError: null,
 });

@@ -8,7 +8,7 @@ import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
 import { diagnose } from './diagnose';
 import { Preparation } from './Preparation';
 import { Analysis } from '../analysis/Analysis';
-import { selectLayer } from '../../store/analysis-actions';
+import { exportResults, selectLayer } from '../../store/analysis-actions';
 
 function schemeText(report: RunReport): string {
   const v = report.variants[0];
@@ -27,6 +27,7 @@ export function Results() {
   const sort = useApp((s) => s.layerSort);
   const model = useApp((s) => s.model);
   const selected = useApp((s) => s.selectedLayer);
+  const imported = useApp((s) => s.importedFrom);
   if (!report) return null;
   const labelled = report.fp32.top1 !== null;
   const rows = layerTableRows(report.layers, sort.key, sort.descending);
@@ -37,10 +38,22 @@ export function Results() {
 
   return (
     <div className="results-body" data-testid="results">
-      <p className="muted" data-testid="run-summary">
-        Calibrated on {report.calibrationSamples} images, evaluated on {report.evaluationSamples}
-        {model ? ` · ${model.fileName}` : ''} · {schemeText(report)}
-      </p>
+      {imported && (
+        <p className="notice small" data-testid="imported-notice">
+          These results were imported from <span className="mono">{imported.fileName}</span> (model {imported.modelFileName ?? 'unknown'}, exported{' '}
+          {imported.exportedAt.slice(0, 16).replace('T', ' ')}). The tables and charts show what was measured then; to look at weights and activations
+          or run new experiments, load that model and its images and run again.
+        </p>
+      )}
+      <div className="row">
+        <p className="muted" data-testid="run-summary">
+          Calibrated on {report.calibrationSamples} images, evaluated on {report.evaluationSamples}
+          {imported ? ` · ${imported.modelFileName ?? ''}` : model ? ` · ${model.fileName}` : ''} · {schemeText(report)}
+        </p>
+        <button type="button" className="secondary small" onClick={exportResults} data-testid="export-results" title="The results, the experiments and the view, as one JSON file that can be imported again">
+          Export results
+        </button>
+      </div>
       <div className="cards">
         <article className="metric-card">
           <h3>FP32</h3>

@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 
-import { addImageFiles, addLabelList, clearImages, clearLabelList } from '../../store/actions';
+import { addImageFiles, addLabelList, cancelImages, clearImages, clearLabelList } from '../../store/actions';
+import { ProgressLine } from '../analysis/ProgressLine';
 import { useApp } from '../../store/store';
 
 export function ImagesCard() {
@@ -58,9 +59,12 @@ export function ImagesCard() {
       <input ref={folder} type="file" hidden multiple data-testid="folder-input" onChange={onPick} {...{ webkitdirectory: '' }} />
       <input ref={files} type="file" hidden multiple accept="image/*,.zip,application/zip" data-testid="files-input" onChange={onPick} />
       {status === 'loading' && progress?.phase === 'decode' && (
-        <p className="muted">
-          Checking images… {progress.done} / {progress.total}
-        </p>
+        <div className="row">
+          <ProgressLine progress={progress} label="Checking images" testId="images-progress" />
+          <button type="button" className="link small" onClick={cancelImages} data-testid="cancel-images">
+            Cancel
+          </button>
+        </div>
       )}
       {error && <p className="error" role="alert">{error}</p>}
       <p data-testid="image-count">

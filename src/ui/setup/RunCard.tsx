@@ -1,6 +1,8 @@
 import { CALIBRATORS } from '../../core';
 import type { CalibratorId, ProgressEvent } from '../../core';
 import { cancelRun, runQuantization, setField } from '../../store/actions';
+import { importResults } from '../../store/analysis-actions';
+import { useApp } from '../../store/store';
 import { useAppShallow } from '../../store/store';
 import { duration } from '../format';
 
@@ -32,6 +34,7 @@ function BitsField({ label, field, value, testId }: { label: string; field: 'wei
 
 export function RunCard() {
   // Only what this card shows: it re-renders on progress, not on every store change.
+  const importError = useApp((x) => x.importError);
   const s = useAppShallow((x) => ({
     images: x.images,
     runStatus: x.runStatus,
@@ -133,6 +136,28 @@ export function RunCard() {
       {s.runError && (
         <p className="error" role="alert" data-testid="run-error">
           {s.runError}
+        </p>
+      )}
+      <p className="small">
+        <label className="link">
+          Import results…
+          <input
+            type="file"
+            hidden
+            accept=".json,application/json"
+            data-testid="import-results-input"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              e.target.value = '';
+              if (f) void importResults(f);
+            }}
+          />
+        </label>{' '}
+        <span className="muted">(a file exported from the results)</span>
+      </p>
+      {importError && (
+        <p className="error" role="alert" data-testid="import-error">
+          {importError}
         </p>
       )}
     </section>
