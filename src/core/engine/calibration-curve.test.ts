@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { OCR_MODELS } from '../../../test/shared-data';
+import { ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
 import { nodeSessionFactory } from '../../node/ort-node';
 import { ActivationStats } from '../calib/stats';
-import { mulberry32 } from '../data/split';
-import { parseModel } from '../onnx/model';
-import { normalizeModel } from '../onnx/normalize';
-import { fixInputDims } from '../onnx/passes/fix-input-dims';
 import { defaultQuantConfig } from '../quant/config';
 import { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes, permutation, rangeOutliers } from './calibration-curve';
 import { collectStatistics } from './pipeline';
@@ -52,16 +45,8 @@ describe('rangeOutliers', () => {
 });
 
 describe('calibration-size curve on the PP-OCR classifier', async () => {
-  const model = parseModel(new Uint8Array(readFileSync(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))));
-  normalizeModel(model);
-  const DIMS = [1, 3, 48, 192];
-  fixInputDims(model.graph!, 'x', DIMS.slice(1));
-  const r = mulberry32(21);
-  const make = (k: number) =>
-    Array.from({ length: k }, () => {
-      const a = r() * 6;
-      return { data: Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => Math.sin((a * (i % 192)) / 30) * 0.8 + (r() - 0.5) * 0.2), dims: DIMS };
-    });
+  const model = ocrClassifier();
+  const make = stripeImages(21);
   const calib = make(6);
   const evalInputs = make(4);
   const session = nodeSessionFactory({ fused: false });

@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { HAVE_SHARED, OCR_MODELS, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration } from '../../../test/shared-data';
+import { HAVE_SHARED, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration } from '../../../test/shared-data';
+import { ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
 import { nodeSessionFactory } from '../../node/ort-node';
-import { mulberry32 } from '../data/split';
 import { parseModel } from '../onnx/model';
 import { normalizeModel } from '../onnx/normalize';
-import { fixInputDims } from '../onnx/passes/fix-input-dims';
 import { defaultQuantConfig } from '../quant/config';
 import type { WeightChoice } from './mixed-precision';
 import { dbToNoise, firstWithin, greedyPath, lastPassing, noiseToDb, packedWeightBytes, profileWeightPrecision, selectMixedPrecision } from './mixed-precision';
@@ -84,15 +80,8 @@ describe('lastPassing', () => {
 });
 
 describe('mixed precision on the PP-OCR classifier', async () => {
-  const model = parseModel(new Uint8Array(readFileSync(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))));
-  normalizeModel(model);
-  const DIMS = [1, 3, 48, 192];
-  fixInputDims(model.graph!, 'x', DIMS.slice(1));
-  const r = mulberry32(9);
-  const inputs = Array.from({ length: 6 }, () => {
-    const a = r() * 6;
-    return { data: Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => Math.sin((a * (i % 192)) / 30) * 0.8 + (r() - 0.5) * 0.2), dims: DIMS };
-  });
+  const model = ocrClassifier();
+  const inputs = stripeImages(9)(6);
   const session = nodeSessionFactory({ fused: false });
   const stats = await collectStatistics(session, model, (async function* () { yield* inputs; })(), inputs.length);
   const variant = buildVariant('per-channel', model, stats, defaultQuantConfig);

@@ -4,6 +4,7 @@ import { CALIBRATORS } from '../../core';
 import type { CalibratorId } from '../../core';
 import { cancelAnalysis, curveCsv, downloadText, runCalibrationCurve } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
+import { CheckGroup, CountField } from './controls';
 import { Plot } from './Plot';
 import { ProgressLine } from './ProgressLine';
 import { curveFigure } from './plots';
@@ -35,29 +36,15 @@ export function CurvePanel() {
         seeded random draw and size, each calibrator picks its ranges and <b>{label}</b> is evaluated against FP32. The full set is the same in every draw.
       </p>
       <div className="row">
-        <fieldset className="calibrator-choice">
-          <legend className="small muted">Calibrators</legend>
-          {CALIBRATORS.map((c) => (
-            <label key={c.id} className="check small">
-              <input type="checkbox" checked={s.options.calibrators.includes(c.id)} onChange={() => toggle(c.id)} /> {c.label}
-            </label>
-          ))}
-        </fieldset>
-        <label className="field narrow">
-          <span>Random draws</span>
-          <input type="number" min={1} max={10} value={s.options.draws} onChange={(e) => setOpt({ draws: Math.max(1, Math.min(10, Number(e.target.value) || 1)) })} data-testid="curve-draws" />
-        </label>
-        <label className="field narrow">
-          <span>Evaluation images</span>
-          <input
-            type="number"
-            min={1}
-            max={s.report?.evaluationSamples ?? 100}
-            value={s.options.evalImages}
-            onChange={(e) => setOpt({ evalImages: Math.max(1, Number(e.target.value) || 1) })}
-            data-testid="curve-eval-images"
-          />
-        </label>
+        <CheckGroup
+          legend="Calibrators"
+          options={CALIBRATORS.map((c) => c.id)}
+          selected={s.options.calibrators}
+          onToggle={toggle}
+          label={(id) => CALIBRATORS.find((c) => c.id === id)!.label}
+        />
+        <CountField label="Random draws" value={s.options.draws} max={10} onChange={(draws) => setOpt({ draws })} testId="curve-draws" />
+        <CountField label="Evaluation images" value={s.options.evalImages} max={s.report?.evaluationSamples} onChange={(evalImages) => setOpt({ evalImages })} testId="curve-eval-images" />
         <label className="field narrow">
           <span>Seed</span>
           <input type="number" value={s.options.seed} onChange={(e) => setOpt({ seed: Number(e.target.value) || 0 })} />

