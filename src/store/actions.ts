@@ -1,6 +1,6 @@
 import { engine, proxy, transfer } from '../bridge/engine';
 import { PREPROCESS_PRESETS, defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
-import type { ImageInfo, Preprocess, ProgressEvent, RunRequest } from '../core';
+import type { ImageInfo, LabelSpace, Preprocess, ProgressEvent, RunRequest } from '../core';
 import { startAnalysis } from './analysis-actions';
 import { SETTINGS_KEYS, appendImages, loadWorkspace, saveWorkspacePart } from './persist';
 import type { SettingsKey } from './persist';
@@ -185,18 +185,20 @@ export const LABEL_LIST_NAME = /(label|class|synset|categor|names)[^/]*\.txt$/i;
 export async function addLabelList(file: File): Promise<void> {
   try {
     const text = await file.text();
-    const r = await engine().setLabelList(text, file.name);
+    showLabels(await engine().setLabelList(text, file.name));
     persist(() => saveWorkspacePart('labelList', { text, fileName: file.name }));
-    const model = get().model;
-    set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
   } catch (e) {
     set({ labelListError: message(e) });
   }
 }
 
 export async function clearLabelList(): Promise<void> {
-  const r = await engine().setLabelList(null);
+  showLabels(await engine().setLabelList(null));
   persist(() => saveWorkspacePart('labelList', null));
+}
+
+/** The images relabelled by a class list (or its removal), with where labels now come from. */
+function showLabels(r: { images: ImageInfo[]; labelSource: string; labelSpace: LabelSpace | null }): void {
   const model = get().model;
   set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
 }
@@ -296,9 +298,7 @@ export async function exportVariant(id: string): Promise<void> {
   }
 }
 
-export function setField<
-  K extends 'presetId' | 'inputWidth' | 'inputHeight' | 'calibCount' | 'evalCount' | 'seed' | 'sqnrSamples' | 'calibrator' | 'weightBits' | 'activationBits' | 'cle' | 'biasCorrection',
->(
+export function setField<K extends SettingsKey>(
   key: K,
   value: ReturnType<typeof get>[K],
 ): void {
@@ -372,25 +372,22 @@ export async function restoreWorkspace(reason: 'reload' | 'crash' = 'reload'): P
   if (!w.model) return false;
   set({ restoring: reason === 'crash' ? 'Restarting the engine and reloading your workspace…' : 'Restoring your workspace…' });
   try {
-    if (w.model.demo && (!w.images || w.images.demo)) await loadDemo({ save: false });
-    else {
-      if (w.model.demo) await loadDemo({ save: false });
-      else if (w.model.bytes) await loadModelBytes(w.model.bytes.slice(0), w.model.fileName ?? 'model.onnx', { save: false });
-      if (w.model.demo) await engine().clearImages();
-      const files = w.images?.files ?? [];
-      if (files.length) {
-        await addImageFiles(
-          files.map((f) => (f.file instanceof File ? f.file : new File([f.file], f.path.split('/').pop() ?? 'image'))),
-          files.map((f) => f.path),
-          { save: false },
-        );
-      }
+    // The demo brings its own images; the user's images replace them.
+    const files = w.images && !w.images.demo ? w.images.files : [];
+    if (w.model.demo) await loadDemo({ save: false });
+    else if (w.model.bytes) await loadModelBytes(w.model.bytes.slice(0), w.model.fileName ?? 'model.onnx', { save: false });
+    if (w.model.demo && w.images && !w.images.demo) {
+      await engine().clearImages();
+      set({ images: [] });
     }
-    if (w.labelList) {
-      const r = await engine().setLabelList(w.labelList.text, w.labelList.fileName);
-      const model = get().model;
-      set({ images: r.images, labelSource: r.labelSource, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
+    if (files.length) {
+      await addImageFiles(
+        files.map((f) => (f.file instanceof File ? f.file : new File([f.file], f.path.split('/').pop() ?? 'image'))),
+        files.map((f) => f.path),
+        { save: false },
+      );
     }
+    if (w.labelList) showLabels(await engine().setLabelList(w.labelList.text, w.labelList.fileName));
     if (w.settings) {
       const keep = Object.fromEntries(Object.entries(w.settings).filter(([k]) => (SETTINGS_KEYS as readonly string[]).includes(k))) as Partial<Record<SettingsKey, unknown>>;
       set(keep as Partial<ReturnType<typeof get>>);

@@ -101,6 +101,8 @@ const state = {
   cancelled: false,
   /** a class list the user added: names in output order */
   labelList: null as null | { names: string[]; fileName: string },
+  /** where the images' labels come from, as a sentence (set by relabel) */
+  labelSource: '',
 };
 
 function variantOf(id: string): Variant {
@@ -216,7 +218,7 @@ const api = {
       if (error) items.push({ name, blob: new Blob([]), error });
     }
     const report = progressReporter('decode', onProgress);
-    const added: ImageInfo[] = [];
+    const added: ImageEntry[] = [];
     let done = 0;
     for (const item of items) {
       // Cancelling keeps the files read so far.
@@ -234,17 +236,17 @@ const api = {
         }
       }
       state.images.push(entry);
-      added.push(entry as ImageInfo);
+      added.push(entry);
       report(++done, items.length);
     }
     // Folder classes depend on every image: label again, then answer with the final labels.
     relabel();
-    return added.map((a) => publicInfo(a as ImageEntry));
+    return added.map(publicInfo);
   },
 
   /** Where the images' labels come from, as a sentence. */
   labelSource(): string {
-    return relabel();
+    return state.labelSource;
   },
 
   /**
@@ -265,16 +267,19 @@ const api = {
 
   async addDemoImages(count: number): Promise<ImageInfo[]> {
     const demo = await renderDemoImages(count);
-    return demo.map((d) => {
+    const added = demo.map((d) => {
       const entry: ImageEntry = { id: state.images.length, name: d.name, label: d.label, knownLabel: d.label, blob: d.blob };
       state.images.push(entry);
-      return publicInfo(entry);
+      return entry;
     });
+    relabel();
+    return added.map(publicInfo);
   },
 
   clearImages(): void {
     state.images = [];
     dropDecoded();
+    relabel();
   },
 
   /** Memory the worker holds: its JS heap where the browser tells (Chromium), and the decoded-image cache. */
@@ -686,6 +691,11 @@ function labelFor(name: string): number | null {
 
 /** Labels of every image again (after a model, images or a class list changed); says where they come from. */
 function relabel(): string {
+  state.labelSource = describeLabels();
+  return state.labelSource;
+}
+
+function describeLabels(): string {
   const space = labelSpace();
   const files = state.images.filter((i) => !i.error && i.knownLabel === undefined);
   folderClasses = space ? null : imageFolderClasses(files.map((i) => i.name), state.info?.outputClasses ?? null);

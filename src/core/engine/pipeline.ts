@@ -6,7 +6,7 @@ import { attrInt, cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import { activationStorage } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
-import { buildQdqModel } from '../quant/qdq';
+import { buildQdqModel, carrierOf } from '../quant/qdq';
 import { qRange } from '../quant/qparams';
 import type { QdqResult, TensorRange } from '../quant/qdq';
 import { withExtraOutputs, nodeOutputs } from './instrument';
@@ -127,8 +127,7 @@ export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStat
   const compare = new Map<string, string>();
   for (const t of qdq.tensors) {
     if (t.kind !== 'activation' || fp32Index.graphInputs.has(t.name)) continue;
-    // The int8 model carries t as <t>_DequantizeLinear_Output, or as t itself for a graph output.
-    const dq = index.graphOutputs.has(t.name) ? t.name : `${t.name}_DequantizeLinear_Output`;
+    const dq = carrierOf(qdq, t.name);
     if (!index.producer.has(dq)) continue;
     compare.set(t.name, dq);
     // The row belongs to the layer before any activation that runs without its own QuantizeLinear

@@ -5,7 +5,7 @@ import { GraphIndex } from '../onnx/graph-index';
 import { cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import type { LayerOverride, QuantConfig } from '../quant/config';
-import { buildQdqModel } from '../quant/qdq';
+import { buildQdqModel, carrierOf } from '../quant/qdq';
 import { QDQ_OPS } from '../quant/registry';
 import { withExtraOutputs } from './instrument';
 import { activationRanges } from './pipeline';
@@ -122,9 +122,6 @@ export async function measureSensitivity(
   const index = new GraphIndex(graph);
   const inputName = index.graphInputs.values().next().value as string;
   const outputName = logitsTensor(reference);
-  /** the tensor that carries FP32 tensor t in a QDQ model */
-  const carrier = (q: { tensors: { name: string; kind: string }[] }, t: string) =>
-    t !== graph.output[0].name && q.tensors.some((x) => x.kind === 'activation' && x.name === t) ? `${t}_DequantizeLinear_Output` : t;
   const rows = measuredLayers(variant.layers);
   // An op without weights has no weight-only error, and its activation-only model is the "both" one.
   const weighted = (r: LayerRow) => QDQ_OPS[r.op]?.weight !== undefined;
@@ -170,7 +167,7 @@ export async function measureSensitivity(
       const configs = sensitivityConfigs(reference, variant.config, row);
       const build = (c: QuantConfig, extra: string[]) => {
         const q = buildQdqModel(cloneModel(reference), activationRanges(stats, c), c, stats.nonFloat);
-        const names = { out: carrier(q, outputName), extra: extra.map((t) => carrier(q, t)) };
+        const names = { out: carrierOf(q, outputName), extra: extra.map((t) => carrierOf(q, t)) };
         return { bytes: serializeModel(withExtraOutputs(q.model, [names.out, ...names.extra])), ...names };
       };
       const isolated = async (c: QuantConfig) => {

@@ -3,7 +3,7 @@ import { inputGeometry } from '../data/preprocess';
 import type { ModelInfo } from '../protocol';
 import { OnnxError } from './errors';
 import { parseModel } from './model';
-import type { ModelProto } from './model';
+import type { ModelProto, NodeProto } from './model';
 import { normalizeModel, summarizeModel } from './normalize';
 
 /** The largest image side accepted from a model's declared input (bigger is a corrupt or non-image model). */
@@ -34,9 +34,16 @@ export function checkGraph(model: ModelProto, fileName: string): void {
     }
   }
   // Kahn's algorithm: a node is ready once every input it reads from another node is produced.
-  const waiting = g.node.map((n) => new Set(n.input.filter((x) => !available.has(x) && producers.has(x))));
+  const fromNodes = (n: NodeProto) => n.input.filter((x) => !available.has(x) && producers.has(x));
+  const waiting = g.node.map((n) => new Set(fromNodes(n)));
   const readers = new Map<string, number[]>();
-  g.node.forEach((n, i) => n.input.forEach((x) => producers.has(x) && !available.has(x) && readers.set(x, [...(readers.get(x) ?? []), i])));
+  g.node.forEach((n, i) => {
+    for (const x of fromNodes(n)) {
+      const list = readers.get(x);
+      if (list) list.push(i);
+      else readers.set(x, [i]);
+    }
+  });
   const ready = waiting.flatMap((w, i) => (w.size === 0 ? [i] : []));
   let done = 0;
   while (ready.length) {

@@ -54,6 +54,13 @@ export interface QdqResult {
   fused: FusedActivation[];
   /** activation tensors that would be quantized but have no calibrated range */
   uncalibrated: string[];
+  /** FP32 activation → the tensor that carries its dequantized value in this model (<t>_DequantizeLinear_Output, or t for a graph output) */
+  dequantized: Map<string, string>;
+}
+
+/** The tensor of a QDQ model that stands for FP32 tensor t: its dequantized carrier where t is quantized, else t. */
+export function carrierOf(q: Pick<QdqResult, 'dequantized'>, t: string): string {
+  return q.dequantized.get(t) ?? t;
 }
 
 const Q_SUFFIX = '_QuantizeLinear_Output';
@@ -385,5 +392,5 @@ export function buildQdqModel(
       }),
     }),
   );
-  return { model, tensors, fused, uncalibrated: [...uncalibrated] };
+  return { model, tensors, fused, uncalibrated: [...uncalibrated], dequantized: new Map([...carried].map(([dq, t]) => [t, dq])) };
 }
