@@ -1,6 +1,11 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { expect, test } from '@playwright/test';
 
 import { makeAttrInt, makeAttrInts, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
+import { writeImages } from '../test/images';
 import { tinyModel } from '../test/tiny-model';
 
 const EVIL = '<img src=x onerror=alert(1)>';
@@ -52,6 +57,12 @@ test('names from a model file are shown as text and never run as HTML or script'
   await expect(page.getByTestId('image-count')).toContainText('200 images');
   await page.getByTestId('model-input').setInputFiles({ name: `${EVIL}.onnx`, mimeType: 'application/octet-stream', buffer: evilModel() });
   await expect(page.getByTestId('model-info')).toContainText(`${EVIL}.onnx`);
+  // The demo's text lines make way for the user's model; it gets images of its own.
+  await expect(page.getByTestId('image-count')).toContainText('0 images');
+  const dir = mkdtempSync(join(tmpdir(), 'quantscope-evil-'));
+  await writeImages(dir, 24, 3);
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await expect(page.getByTestId('image-count')).toContainText('24 images');
   await page.getByTestId('preset-select').selectOption('ppocr-cls');
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('results').or(page.getByTestId('run-error'))).toBeVisible({ timeout: 120_000 });

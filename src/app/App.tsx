@@ -16,6 +16,7 @@ let started = false;
 export function App() {
   const hasReport = useApp((s) => s.report !== null);
   const hasImages = useApp((s) => s.images.length > 0);
+  const demo = useApp((s) => s.imagesAreDemo);
   const [dragging, setDragging] = useState(false);
   const notices = useAppShallow((s) => ({ restoring: s.restoring, persistError: s.persistError, engineNotice: s.engineNotice }));
   useEffect(() => {
@@ -91,7 +92,11 @@ export function App() {
                 Quantscope calibrates your model on some images, builds int8 QDQ models the way ONNX Runtime&apos;s quantize_static does (per-tensor and per-channel weights), runs them with onnxruntime-web
                 and shows what quantization cost: accuracy, agreement with FP32, size, and the error of every layer.
               </p>
-              <p>The demo (PP-OCR&apos;s text-direction classifier on text lines drawn in the page) is loaded: press “Quantize and evaluate”.</p>
+              {demo ? (
+                <p>The demo (PP-OCR&apos;s text-direction classifier on text lines drawn in the page) is loaded: press “Quantize and evaluate”.</p>
+              ) : (
+                <p>Load a model and add images (a folder, a .zip, or several files), check the preprocessing preview, then press “Quantize and evaluate”.</p>
+              )}
               {hasImages && (
                 <>
                   <h3>The images</h3>

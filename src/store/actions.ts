@@ -31,10 +31,12 @@ export async function loadModelBytes(buffer: ArrayBuffer, fileName: string, { sa
       await saveWorkspacePart('model', demo ? { demo: true } : { bytes: copy!, fileName });
       await saveWorkspacePart('ran', false);
     });
+    // The demo's text lines mean nothing to the user's model: they make way.
+    const dropped = !demo && (await dropDemoImages());
     const dataState = get();
     set({
       model: info,
-      images,
+      images: dropped ? [] : images,
       modelStatus: 'ready',
       presetId: info.suggestedPreset,
       inputWidth: info.inputWidth ?? (info.suggestedPreset === 'ppocr-cls' ? 192 : dataState.inputWidth),
@@ -139,6 +141,7 @@ export async function addImageFiles(files: File[], paths?: string[], { save = tr
     set({ imagesError: 'The folder holds no files.' });
     return;
   }
+  await dropDemoImages();
   set({ imagesStatus: 'loading', imagesError: null });
   try {
     imagesCancelled = false;
@@ -172,6 +175,14 @@ export async function clearImages(): Promise<void> {
   set({ images: [], report: null, runStatus: 'idle' });
   persist(() => saveWorkspacePart('images', { files: [] }));
   await refreshLabelSource();
+}
+
+/** Removes the demo's images (when the user brings a model or images of their own). */
+async function dropDemoImages(): Promise<boolean> {
+  if (!get().imagesAreDemo) return false;
+  await engine().clearImages();
+  set({ images: [], imagesAreDemo: false, report: null, runStatus: 'idle' });
+  return true;
 }
 
 async function refreshLabelSource(): Promise<void> {
@@ -213,7 +224,7 @@ export async function loadDemo({ save = true } = {}): Promise<void> {
     await engine().clearImages();
     set({ imagesStatus: 'loading', images: [] });
     const images: ImageInfo[] = await engine().addDemoImages(DEMO_IMAGE_COUNT);
-    set({ images, imagesStatus: 'idle', ...(save ? { calibCount: 100, evalCount: 100, seed: null } : {}) });
+    set({ images, imagesStatus: 'idle', imagesAreDemo: true, ...(save ? { calibCount: 100, evalCount: 100, seed: null } : {}) });
     if (save) persist(() => saveWorkspacePart('images', { demo: true, files: [] }));
     await refreshLabelSource();
   } catch (e) {

@@ -7,6 +7,8 @@ export interface DataSlice {
   images: ImageInfo[];
   imagesStatus: 'idle' | 'loading';
   imagesError: string | null;
+  /** the images are the demo's text lines (they make way for the user's model or images) */
+  imagesAreDemo: boolean;
   /** where the labels come from, as the worker says it */
   labelSource: string | null;
   labelListError: string | null;
@@ -23,6 +25,7 @@ export const createDataSlice: StateCreator<AppState, [], [], DataSlice> = () => 
   images: [],
   imagesStatus: 'idle',
   imagesError: null,
+  imagesAreDemo: false,
   labelSource: null,
   labelListError: null,
   presetId: 'torchvision',

@@ -104,7 +104,7 @@ export function DatasetView() {
                 key={e.id}
                 className={`dataset-cell ${e.split}${changed ? ' changed' : ''}`}
                 style={{ position: 'absolute', left: (i % cols) * CELL_W, top: Math.floor(i / cols) * ROW_H, width: CELL_W - 8, height: ROW_H - 8 }}
-                title={e.name}
+                title={[e.name, e.label !== null ? `label: ${className(s.names, e.label)}` : 'no label', e.fp32 !== undefined ? `FP32: ${className(s.names, e.fp32)} → int8: ${e.int8 === undefined ? '—' : className(s.names, e.int8)}` : ''].filter(Boolean).join('\n')}
                 disabled={e.split !== 'evaluation' || !after}
                 onClick={() => {
                   appStore.setState({ analysisTab: 'images' });
