@@ -32,6 +32,22 @@ describe('streaming histogram', () => {
     expect(h.counts.reduce((a, b) => a + b, 0)).toBe(5);
   });
 
+  it('every value lands in its own bin, on both the plain and the split counting paths (property)', () => {
+    // Lengths from 1 to 600 over at most 64 bins cross the split threshold (4 values per bin); half zeros, as
+    // after a ReLU, make runs of one bin.
+    const values = fc.array(fc.oneof(fc.constant(0), fc.float({ min: -50, max: 50, noNaN: true })), { minLength: 1, maxLength: 600 });
+    fc.assert(
+      fc.property(values, fc.integer({ min: 8, max: 64 }), (xs, maxBins) => {
+        const data = Float32Array.from(xs);
+        const h = addValues(emptyHistogram(), data, maxBins, 1);
+        const expected = new Float64Array(h.counts.length);
+        for (const v of data) expected[Math.floor(v * 2 ** -h.exp) - h.first]++;
+        expect([...h.counts]).toEqual([...expected]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('merging per-batch histograms equals streaming all batches (property)', () => {
     fc.assert(
       fc.property(f32arr, f32arr, f32arr, (a, b, c) => {
