@@ -15,7 +15,10 @@ import { parseModel, serializeModel } from '../src/core/onnx/model';
 import { normalizeModel } from '../src/core/onnx/normalize';
 import { defaultQuantConfig } from '../src/core/quant/config';
 import { nodeSessionFactory } from '../src/node/ort-node';
-import { HAVE_SHARED, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration } from '../test/shared-data';
+import { HAVE_SHARED, SHARED, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration } from '../test/shared-data';
+import { appRun, bareWasm, withBrowser } from './bench-web';
+import type { AppRun, BareRow, WebModel } from './bench-web';
+import type { BareResult } from './bench-browser/protocol';
 
 const N = Number(process.env.BENCH_IMAGES ?? 64);
 
@@ -31,6 +34,9 @@ async function* iterate<T>(xs: T[]) {
 }
 
 const rows: string[][] = [];
+const webModels: WebModel[] = [];
+/** onnxruntime-node images/s by model and form, for the browser table's "× node" column */
+const nodeRate = new Map<string, number>();
 const curveRows: string[] = [];
 const row = (...c: (string | number)[]) => rows.push(c.map(String));
 
@@ -50,22 +56,39 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
 
   // Calibration: a bare run that fetches every activation, against collectStatistics (same run + histograms).
   const names = nodeOutputs(model);
-  const inst = await fused(serializeModel(withExtraOutputs(model, names)));
+  const allActivations = serializeModel(withExtraOutputs(model, names));
+  const inst = await fused(allActivations);
   const tBare = await timeRuns((x) => inst.run({ [inputName]: x }, names), inputs);
   await inst.release();
   const t0 = performance.now();
   const stats = await collectStatistics(fused, model, iterate(inputs), inputs.length);
   const tStats = (performance.now() - t0) / 1000;
 
+  const qdq: Record<string, Uint8Array> = {};
   for (const g of ['per-tensor', 'per-channel'] as const) {
     const v = buildVariant(g, model, stats, { ...defaultQuantConfig, weightGranularity: g });
+    qdq[g] = v.bytes;
     for (const [label, factory] of [['int8 fused kernels', fused], ['int8 reference QDQ', reference]] as const) {
       const s = await factory(v.bytes);
       const t = await timeRuns((x) => s.run({ [inputName]: x }, [out]), inputs);
       await s.release();
       row(m.id, `${label}, ${g}`, (N / t).toFixed(1), (tFp32 / t).toFixed(2));
+      if (factory === fused) nodeRate.set(`${m.id}/${g === 'per-tensor' ? 'perTensor' : 'perChannel'}`, N / t);
     }
   }
+  nodeRate.set(`${m.id}/fp32`, N / tFp32);
+  nodeRate.set(`${m.id}/allActivations`, N / tBare);
+  const pixels = new Float32Array(inputs.reduce((a, x) => a + x.data.length, 0));
+  inputs.reduce((at, x) => (pixels.set(x.data as Float32Array, at), at + x.data.length), 0);
+  webModels.push({
+    id: m.id,
+    file: m.file,
+    preset: m.preset,
+    imageDims: inputs[0].dims.slice(1),
+    bytes: { fp32: serializeModel(model), perTensor: qdq['per-tensor'], perChannel: qdq['per-channel'], allActivations },
+    inputs: pixels,
+    images: N,
+  });
   // The calibration-size curve's statistics (per-image pass, then for 3 draws every subset merged and its
   // ranges computed by 4 calibrators) against one calibration on all N images with the 4 calibrators' ranges.
   const calibrators: CalibratorId[] = ['minmax', 'percentile', 'entropy', 'mse'];
@@ -105,6 +128,79 @@ if (curveRows.length) {
   console.log(`\nCalibration-size curve statistics vs one calibration on the same ${N} images (both with the ranges of 4 calibrators; evaluations excluded)\n`);
   console.log('| model | one calibration | per-image pass | curve statistics in total | × one calibration |\n|---|---|---|---|---|');
   for (const r of curveRows) console.log(r);
+}
+
+// The browser: bare onnxruntime-web, then the workbench itself driven through its UI on all sample images.
+const IMAGES = join(SHARED, 'images', 'imagenet-sample');
+if (webModels.length && existsSync(IMAGES) && process.env.BENCH_BROWSER !== '0') {
+  const log = (x: string) => console.log(x);
+  console.log('\nBrowser (system Chromium, headless; the production build served like `vite preview`)…');
+  const { bare, runs } = await withBrowser(async (browser, origin) => {
+    const bare = await bareWasm(browser, origin, webModels, log);
+    const runs: AppRun[] = [];
+    for (const m of webModels) {
+      const r = await appRun(browser, origin, { id: m.id, path: join(SHARED, 'models', m.file), preset: m.preset }, IMAGES);
+      log(`  workbench ${m.id}: drop → report ${r.dropToReportSeconds.toFixed(1)} s`);
+      runs.push(r);
+    }
+    const mobile = webModels.find((m) => m.id.startsWith('mobilenet_v1'));
+    if (mobile) {
+      const r = await appRun(browser, origin, { id: mobile.id, path: join(SHARED, 'models', mobile.file), preset: mobile.preset }, IMAGES, { memory: true });
+      log(`  workbench ${mobile.id} with memory sampling: drop → report ${r.dropToReportSeconds.toFixed(1)} s`);
+      runs.push(r);
+    }
+    return { bare, runs };
+  });
+  printWeb(bare, runs);
+} else if (webModels.length) {
+  console.log(`\nBrowser benchmarks skipped: ${process.env.BENCH_BROWSER === '0' ? 'BENCH_BROWSER=0' : `no images in ${IMAGES}`}.`);
+}
+
+function printWeb(bare: BareRow[], runs: AppRun[]) {
+  const rate = (model: string, what: BareRow['what'], threads: number, batch: number) => {
+    const r = bare.find((b) => b.model === model && b.what === what && b.threads === threads && b.batch === batch)?.result;
+    return r && 'imagesPerSecond' in r ? r.imagesPerSecond : NaN;
+  };
+  const cell = (model: string, what: BareRow['what'], threads: number, batch: number) => {
+    const r = bare.find((b) => b.model === model && b.what === what && b.threads === threads && b.batch === batch)?.result;
+    if (!r) return '–';
+    if ('error' in r) return `fails: ${r.error.slice(0, 60)}`;
+    return `${r.imagesPerSecond.toFixed(1)} (${(r.imagesPerSecond / nodeRate.get(`${model}/${what}`)!).toFixed(2)}× node)`;
+  };
+  const runtime = bare.map((b) => b.result).find((r): r is BareResult => 'runtime' in r)?.runtime.replace(/, \d threads?.*/, '') ?? 'onnxruntime-web';
+  console.log(`\nBare ${runtime} in Chromium, images/s (${N} images; × node: against onnxruntime-node, 2 threads, batch 1, fused kernels)\n`);
+  console.log('| model | threads | batch | FP32 | int8 per-tensor | int8 per-channel |\n|---|---|---|---|---|---|');
+  for (const m of webModels) {
+    for (const threads of [1, 2]) {
+      for (const batch of [1, 8]) {
+        console.log(`| ${m.id} | ${threads} | ${batch} | ${cell(m.id, 'fp32', threads, batch)} | ${cell(m.id, 'perTensor', threads, batch)} | ${cell(m.id, 'perChannel', threads, batch)} |`);
+      }
+    }
+  }
+
+  console.log('\nThe workbench\'s pipeline against bare onnxruntime-web on the same models (2 threads, batch 1: what the workbench uses)\n');
+  console.log('| model | calibration: workbench (decode, preprocess, run with every activation, statistics) | bare run with the same outputs | cost × bare (target ≤ 1.3) | evaluation: workbench (decode, preprocess, FP32 + int8 models, metrics) | bare runs of the same models | × bare speed (target ≥ 0.9) |\n|---|---|---|---|---|---|---|');
+  for (const r of runs.filter((x) => !x.memory)) {
+    const bareCalib = rate(r.model, 'allActivations', 2, 1);
+    // The evaluation runs FP32 and each variant (per-tensor, per-channel) on every image.
+    const perImage = 1 / rate(r.model, 'fp32', 2, 1) + (r.variants === 2 ? 1 / rate(r.model, 'perTensor', 2, 1) + 1 / rate(r.model, 'perChannel', 2, 1) : NaN);
+    const bareEval = 1 / perImage;
+    console.log(
+      `| ${r.model} | ${r.calibrationImagesPerSecond.toFixed(1)} images/s | ${bareCalib.toFixed(1)} images/s | ${(bareCalib / r.calibrationImagesPerSecond).toFixed(2)}× | ` +
+        `${r.evaluationImagesPerSecond.toFixed(1)} images/s | ${bareEval.toFixed(1)} images/s | ${(r.evaluationImagesPerSecond / bareEval).toFixed(2)}× |`,
+    );
+  }
+
+  const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
+  console.log('\nThe workbench driven through its UI: the model and the image folder handed to the page, the preset chosen, Run; then 5 layers selected (their charts drawn)\n');
+  console.log('| model | images (calibrate / evaluate) | reading the images | Run → per-layer report | drop → per-layer report | main-thread tasks > 50 ms (> 100 ms, target 0; longest) | peak memory: page + workers (workers; target ≤ 1 GB) |\n|---|---|---|---|---|---|---|');
+  for (const r of runs) {
+    const mem = r.memory ? `${mb(r.memory.peakTotal)} (${mb(r.memory.peakWorkers)}; ${r.memory.samples} samples, 1/s)` : 'not sampled in this run';
+    console.log(
+      `| ${r.model} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
+        `${r.longTasks.count} (${r.longTasks.over100}; ${r.longTasks.longestMs.toFixed(0)} ms) | ${mem} |`,
+    );
+  }
 }
 
 const dist = 'dist/assets';

@@ -1,0 +1,19 @@
+/** One timing of bare onnxruntime-web: a model, its threads and batch, over the first `images` inputs. */
+export interface BareRequest {
+  /** URLs the bench serves: the model's bytes and N images' float32 tensors back to back */
+  modelUrl: string;
+  inputUrl: string;
+  /** dims of one image, without the batch: [3, H, W] */
+  imageDims: number[];
+  images: number;
+  threads: number;
+  batch: number;
+}
+
+export interface BareResult {
+  imagesPerSecond: number;
+  /** runs timed (after one warm-up run) */
+  runs: number;
+  /** onnxruntime-web's version and whether threads were available */
+  runtime: string;
+}

@@ -1,0 +1,267 @@
+// The browser half of `npm run bench`: the production build with a bench page added, served as `vite preview`
+// serves the app (same headers: cross-origin isolated, CSP), driven by Playwright in the system Chromium.
+// Bare onnxruntime-web is timed in scripts/bench-browser; the workbench's own pipeline through its real UI.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { chromium } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
+import { build, preview } from 'vite';
+
+// @ts-expect-error: plain .mjs helper shared with the npm scripts
+import { CHROMIUM_ARGS, findChromium } from './chromium.mjs';
+import type { BareRequest, BareResult } from './bench-browser/protocol';
+
+export interface WebModel {
+  id: string;
+  file: string;
+  preset: string;
+  /** dims of one image without the batch, [3, H, W] */
+  imageDims: number[];
+  /** served to the bare bench */
+  bytes: { fp32: Uint8Array; perTensor: Uint8Array; perChannel: Uint8Array; allActivations: Uint8Array };
+  /** N preprocessed images back to back (float32) */
+  inputs: Float32Array;
+  images: number;
+}
+
+export interface BareRow {
+  model: string;
+  what: keyof WebModel['bytes'];
+  threads: number;
+  batch: number;
+  result: BareResult | { error: string };
+}
+
+export interface AppRun {
+  model: string;
+  images: number;
+  calibImages: number;
+  evalImages: number;
+  /** seconds from setting the files on the page to the image count shown */
+  readSeconds: number;
+  /** seconds from "Run" to the per-layer SQNR chart drawn */
+  runSeconds: number;
+  /** seconds from the first file handed to the page to the per-layer report drawn */
+  dropToReportSeconds: number;
+  calibrationImagesPerSecond: number;
+  /** evaluation after the SQNR samples: decode, preprocess, FP32 + every variant, metrics */
+  evaluationImagesPerSecond: number;
+  variants: number;
+  sqnrSamples: number;
+  longTasks: { count: number; over100: number; longestMs: number; totalMs: number };
+  memory?: { peakTotal: number; peakWorkers: number; peakPage: number; samples: number };
+}
+
+const PORT = 4189;
+
+type Progress = { phase: string; done: number; total: number; elapsedMs: number };
+type Win = {
+  quantscope: {
+    store: {
+      subscribe: (f: (s: { progress: Progress | null }) => void) => () => void;
+      getState: () => { sqnrSamples: number; report: { variants: unknown[] } | null };
+    };
+  };
+  __progress: Progress[];
+  __longTasks: { start: number; duration: number }[];
+  __memory: { peakTotal: number; peakWorkers: number; peakPage: number; samples: number; stop: boolean };
+  bareBench: (r: BareRequest) => Promise<BareResult>;
+};
+
+/** Builds the app with the bench page into a temporary folder, serves it, starts Chromium; `use` runs, then all stop. */
+export async function withBrowser<T>(use: (browser: Browser, origin: string) => Promise<T>): Promise<T> {
+  const outDir = mkdtempSync(join(tmpdir(), 'quantscope-bench-'));
+  const quiet = { logLevel: 'warn' as const, configFile: 'vite.config.ts' };
+  await build({
+    ...quiet,
+    build: { outDir, emptyOutDir: true, rollupOptions: { input: { main: 'index.html', bench: 'scripts/bench-browser/index.html' } } },
+  });
+  const server = await preview({ ...quiet, build: { outDir }, preview: { port: PORT, strictPort: true } });
+  const executablePath = findChromium();
+  if (!executablePath) throw new Error('No Chromium found: apt-get install -y chromium (or set CHROMIUM_PATH).');
+  // Memory is measured at once, not at the next garbage collection.
+  const browser = await chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, '--enable-blink-features=ForceEagerMeasureMemory'] });
+  try {
+    return await use(browser, `http://localhost:${PORT}`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+/** Serves the models and inputs the bare bench fetches under /bench-data/. */
+async function serveData(page: Page, models: WebModel[]) {
+  await page.route('**/bench-data/**', (route) => {
+    const [, id, name] = /bench-data\/([^/]+)\/([^/?]+)/.exec(route.request().url()) ?? [];
+    const m = models.find((x) => x.id === id);
+    const body = !m ? null : name === 'inputs' ? m.inputs : m.bytes[name as keyof WebModel['bytes']];
+    if (!body) return route.fulfill({ status: 404 });
+    return route.fulfill({
+      status: 200,
+      headers: { 'Content-Type': 'application/octet-stream', 'Cross-Origin-Resource-Policy': 'same-origin' },
+      body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+    });
+  });
+}
+
+/** Bare onnxruntime-web: every model form at 1 and 2 threads, batch 1 and 8 (the activations model at 2 threads, batch 1). */
+export async function bareWasm(browser: Browser, origin: string, models: WebModel[], log: (s: string) => void): Promise<BareRow[]> {
+  const page = await browser.newPage();
+  await serveData(page, models);
+  await page.goto(`${origin}/scripts/bench-browser/index.html`);
+  const rows: BareRow[] = [];
+  for (const m of models) {
+    for (const what of ['fp32', 'perTensor', 'perChannel', 'allActivations'] as const) {
+      for (const threads of [1, 2]) {
+        for (const batch of [1, 8]) {
+          if (what === 'allActivations' && (threads !== 2 || batch !== 1)) continue;
+          const req: BareRequest = {
+            modelUrl: `/bench-data/${m.id}/${what}`,
+            inputUrl: `/bench-data/${m.id}/inputs`,
+            imageDims: m.imageDims,
+            images: m.images,
+            threads,
+            batch,
+          };
+          const result = await page
+            .evaluate((r) => (globalThis as unknown as Win).bareBench(r), req)
+            .catch((e: Error) => ({ error: e.message.split('\n')[0] }));
+          log(`  bare ${m.id} ${what} ${threads}t b${batch}: ${'error' in result ? result.error : `${result.imagesPerSecond.toFixed(1)} images/s`}`);
+          rows.push({ model: m.id, what, threads, batch, result });
+        }
+      }
+    }
+  }
+  await page.close();
+  return rows;
+}
+
+/**
+ * The workbench as a user drives it: a fresh page, the model and the image folder set on the file inputs, the
+ * model's preset chosen, Run, until the per-layer report is drawn; then five layers selected (their charts drawn).
+ * Progress events (the store's) give the calibration and evaluation rates; a PerformanceObserver the main
+ * thread's long tasks. With `memory`, the page also samples measureUserAgentSpecificMemory each second (a
+ * separate run: the sampling would disturb the timings).
+ */
+export async function appRun(
+  browser: Browser,
+  origin: string,
+  m: { id: string; path: string; preset: string },
+  imagesDir: string,
+  opts: { memory?: boolean } = {},
+): Promise<AppRun> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(() => {
+    const w = globalThis as unknown as Win;
+    w.__longTasks = [];
+    w.__progress = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ entryTypes: ['longtask'] } as never);
+  });
+  await page.goto(`${origin}/?demo=0`);
+  await page.waitForFunction(() => !!(globalThis as unknown as Win).quantscope);
+  await page.evaluate(() => {
+    const w = globalThis as unknown as Win;
+    let last: Progress | null = null;
+    w.quantscope.store.subscribe((s) => {
+      if (s.progress && s.progress !== last) w.__progress.push({ ...s.progress });
+      last = s.progress;
+    });
+  });
+  if (opts.memory) {
+    await page.evaluate(() => {
+      type M = { bytes: number; breakdown: { bytes: number; attribution: { scope: string }[] }[] };
+      const w = globalThis as unknown as Win;
+      w.__memory = { peakTotal: 0, peakWorkers: 0, peakPage: 0, samples: 0, stop: false };
+      // (No named functions in here: tsx would wrap them in a helper the page lacks.)
+      void (async () => {
+        while (!w.__memory.stop) {
+          const r = await (performance as unknown as { measureUserAgentSpecificMemory: () => Promise<M> }).measureUserAgentSpecificMemory();
+          let workers = 0;
+          let pageBytes = 0;
+          for (const b of r.breakdown) {
+            if (b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')) workers += b.bytes;
+            else if (b.attribution.some((a) => a.scope === 'Window')) pageBytes += b.bytes;
+          }
+          const k = w.__memory;
+          k.peakTotal = Math.max(k.peakTotal, r.bytes);
+          k.peakWorkers = Math.max(k.peakWorkers, workers);
+          k.peakPage = Math.max(k.peakPage, pageBytes);
+          k.samples++;
+          await new Promise((res) => setTimeout(res, 1000));
+        }
+      })();
+    });
+  }
+
+  const t0 = Date.now();
+  await page.getByTestId('model-input').setInputFiles(m.path);
+  await page.getByTestId('model-info').waitFor();
+  await page.getByTestId('folder-input').setInputFiles(imagesDir);
+  await page.getByTestId('image-count').filter({ hasText: /\d+ images, \d+ with labels/ }).waitFor({ timeout: 300_000 });
+  const tRead = Date.now();
+  const imageCount = Number(/(\d+) images/.exec(await page.getByTestId('image-count').innerText())![1]);
+  await page.getByTestId('preset-select').selectOption(m.preset);
+  const calibImages = Number(await page.getByTestId('calib-count').inputValue());
+  const evalImages = Number(await page.getByTestId('eval-count').inputValue());
+  const longBefore = await page.evaluate(() => (globalThis as unknown as Win).__longTasks.length);
+  const tRun = Date.now();
+  await page.getByTestId('run-button').click();
+  await page.locator('[data-testid=results], [data-testid=run-error]').first().waitFor({ timeout: 20 * 60_000 });
+  if (await page.getByTestId('run-error').count()) throw new Error(`The run failed: ${await page.getByTestId('run-error').innerText()}`);
+  await page.locator('[data-testid=sqnr-chart][data-rendered=true]').waitFor({ timeout: 120_000 });
+  await page.getByTestId('layer-table').waitFor();
+  const tReport = Date.now();
+  // Charting: five layers selected one after another, each with its weight, channel and activation charts.
+  const layers = await page.locator('table[data-testid=layer-table] tbody tr').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-layer')!));
+  for (const layer of layers.slice(0, 5)) {
+    await page.locator(`table[data-testid=layer-table] tbody tr[data-layer="${layer}"]`).click();
+    await page.locator(`[data-testid=layer-details][data-layer="${layer}"]`).waitFor();
+    await page.locator('[data-testid=layer-details] [data-rendered=true]').first().waitFor();
+  }
+  const w = await page.evaluate((n) => {
+    const g = globalThis as unknown as Win;
+    if (g.__memory) g.__memory.stop = true;
+    const s = g.quantscope.store.getState();
+    return { long: g.__longTasks.slice(n), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0 };
+  }, longBefore);
+  const { sqnrSamples, variants } = w;
+  await context.close();
+  if (errors.length) throw new Error(`The page reported errors: ${errors.join('; ')}`);
+
+  const lastOf = (phase: string) => w.progress.filter((p) => p.phase === phase).at(-1);
+  const calib = lastOf('calibrate');
+  const evals = w.progress.filter((p) => p.phase === 'evaluate');
+  // The evaluation's steady part: after the images that also compare every layer (SQNR samples).
+  const from = evals.find((p) => p.done >= sqnrSamples + 1) ?? evals[0];
+  const to = evals.at(-1);
+  if (!calib || !from || !to || to.done <= from.done) throw new Error('The run reported no calibration or evaluation progress to time.');
+  const longs = w.long.map((t) => t.duration);
+  return {
+    model: m.id,
+    images: imageCount,
+    calibImages,
+    evalImages,
+    readSeconds: (tRead - t0) / 1000,
+    runSeconds: (tReport - tRun) / 1000,
+    dropToReportSeconds: (tReport - t0) / 1000,
+    calibrationImagesPerSecond: calib.total / (calib.elapsedMs / 1000),
+    evaluationImagesPerSecond: (to.done - from.done) / ((to.elapsedMs - from.elapsedMs) / 1000),
+    variants,
+    sqnrSamples,
+    longTasks: {
+      count: longs.length,
+      over100: longs.filter((d) => d > 100).length,
+      longestMs: Math.max(0, ...longs),
+      totalMs: longs.reduce((a, b) => a + b, 0),
+    },
+    memory: w.memory ? { peakTotal: w.memory.peakTotal, peakWorkers: w.memory.peakWorkers, peakPage: w.memory.peakPage, samples: w.memory.samples } : undefined,
+  };
+}
