@@ -4,9 +4,8 @@ import { join } from 'node:path';
 
 import { expect, test } from '@playwright/test';
 
-import { makeAttrInt, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
 import { writeImages } from '../test/images';
-import { tinyModel } from '../test/tiny-model';
+import { tinyClassifier } from '../test/tiny-model';
 import { collectPageErrors, runAndWait, shownFraction } from './helpers';
 
 test('a reload in the middle of the analysis brings back the model, settings, results and the view', async ({ page }) => {
@@ -37,26 +36,11 @@ test('a reload in the middle of the analysis brings back the model, settings, re
   expect(errors).toEqual([]);
 });
 
-function classifier(): Buffer {
-  const w = Float32Array.from({ length: 1000 * 3 }, (_, i) => Math.sin(i));
-  const m = tinyModel(
-    [
-      makeNode('Conv', ['x', 'w'], ['c'], 'classifier'),
-      makeNode('GlobalAveragePool', ['c'], ['g'], 'gap'),
-      makeNode('Flatten', ['g'], ['f'], 'flat', [makeAttrInt('axis', 1)]),
-    ],
-    [makeTensor('w', [1000, 3, 1, 1], w)],
-    [['x', [-1, 3, 32, 32]]],
-    [['f', [-1, 1000]]],
-  );
-  return Buffer.from(serializeModel(m));
-}
-
 test('an engine crash is survived: the user is told which step failed, the workspace comes back, work goes on', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'quantscope-crash-'));
   await writeImages(join(dir, 'n01440764'), 6, 7);
   await page.goto('/?demo=0');
-  await page.getByTestId('model-input').setInputFiles({ name: 'tiny1000.onnx', mimeType: 'application/octet-stream', buffer: classifier() });
+  await page.getByTestId('model-input').setInputFiles({ name: 'tiny1000.onnx', mimeType: 'application/octet-stream', buffer: tinyClassifier() });
   await expect(page.getByTestId('model-info')).toContainText('1000 classes');
   await page.getByTestId('folder-input').setInputFiles(dir);
   await expect(page.getByTestId('image-count')).toContainText('6 images, 6 with labels');

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 
 import type { ModelProto, NodeProto, TensorProto } from '../src/core/onnx/model';
+import { makeAttrInt, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
 import { ModelProtoSchema, ValueInfoProtoSchema } from '../src/core/onnx/proto/onnx_pb';
 
 /** A float32 tensor value description for a graph input or output; -1 is a dynamic dim. */
@@ -30,4 +31,20 @@ export function tinyModel(nodes: NodeProto[], initializers: TensorProto[], input
       output: outputs.map(([n, d]) => floatValue(n, d)),
     },
   });
+}
+
+/** A 1000-class "classifier" on 32×32 RGB (a 1×1 Conv, global average pool, flatten): ImageNet-shaped output, tiny. */
+export function tinyClassifier(): Buffer {
+  const w = Float32Array.from({ length: 1000 * 3 }, (_, i) => Math.sin(i));
+  const m = tinyModel(
+    [
+      makeNode('Conv', ['x', 'w'], ['c'], 'classifier'),
+      makeNode('GlobalAveragePool', ['c'], ['g'], 'gap'),
+      makeNode('Flatten', ['g'], ['f'], 'flat', [makeAttrInt('axis', 1)]),
+    ],
+    [makeTensor('w', [1000, 3, 1, 1], w)],
+    [['x', [-1, 3, 32, 32]]],
+    [['f', [-1, 1000]]],
+  );
+  return Buffer.from(serializeModel(m));
 }

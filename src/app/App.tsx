@@ -1,7 +1,8 @@
-import { useEffect, useState } from 'react';
+import { Suspense, lazy, useEffect, useState } from 'react';
 
 import { onEngineDeath } from '../bridge/engine';
 import { addDropped, loadDemo, recoverFromEngineDeath, restoreWorkspace, watchSettings } from '../store/actions';
+import { toggleLearn } from '../store/learn-actions';
 import { appStore, useApp, useAppShallow } from '../store/store';
 import { Results } from '../ui/results/Results';
 import { DatasetView } from '../ui/dataset/DatasetView';
@@ -13,10 +14,14 @@ import { RunCard } from '../ui/setup/RunCard';
 
 let started = false;
 
+// The lessons (and KaTeX with its fonts) load when first opened.
+const LearnPanel = lazy(() => import('../ui/learn/LearnPanel'));
+
 export function App() {
   const hasReport = useApp((s) => s.report !== null);
   const hasImages = useApp((s) => s.images.length > 0);
   const demo = useApp((s) => s.imagesAreDemo);
+  const learning = useApp((s) => s.learnOpen);
   const [dragging, setDragging] = useState(false);
   const notices = useAppShallow((s) => ({ restoring: s.restoring, persistError: s.persistError, engineNotice: s.engineNotice }));
   useEffect(() => {
@@ -60,6 +65,9 @@ export function App() {
         <h1>
           Quantscope <span className="tagline">see, understand and fix the quantization error of your CNN — in the browser, nothing leaves this machine</span>
         </h1>
+        <button type="button" className={learning ? 'primary' : 'secondary'} aria-pressed={learning} onClick={() => toggleLearn()} data-testid="learn-toggle">
+          {learning ? 'Close the lessons' : 'Learn quantization'}
+        </button>
       </header>
       {(notices.restoring || notices.persistError || notices.engineNotice) && (
         <div className="notices" role="status" data-testid="notices">
@@ -75,8 +83,8 @@ export function App() {
           {notices.persistError && <p className="error">{notices.persistError}</p>}
         </div>
       )}
-      <main className="layout">
-        <aside className="setup">
+      <main className={learning ? 'layout learning' : 'layout'}>
+        <aside className="setup" hidden={learning}>
           <ModelCard />
           <ImagesCard />
           <PreprocessCard />
@@ -106,6 +114,11 @@ export function App() {
             </div>
           )}
         </section>
+        {learning && (
+          <Suspense fallback={<aside className="learn card">Loading the lessons…</aside>}>
+            <LearnPanel />
+          </Suspense>
+        )}
       </main>
     </div>
   );

@@ -43,3 +43,7 @@ export { tradeoffGrid, paretoFront, OutputScorer } from './engine/tradeoff';
 export type { TradeoffGrid, TradeoffPoint, OutputScores } from './engine/tradeoff';
 export { profileWeightPrecision, selectMixedPrecision, greedyPath, packedWeightBytes, scoreOf } from './engine/mixed-precision';
 export type { MixedPrecisionResult, MixedTarget, PrecisionProfile, WeightChoice, MeasuredPoint, PathPoint } from './engine/mixed-precision';
+export { affineLesson, activationBitsSweep, weightBitsSweep } from './learn/lessons';
+export type { AffineLesson, BitsPoint } from './learn/lessons';
+export { activationMaterial, weightMaterial } from './learn/material';
+export type { ActivationMaterial, WeightMaterial } from './learn/material';

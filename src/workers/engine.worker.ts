@@ -2,6 +2,8 @@ import * as Comlink from 'comlink';
 
 import {
   activationViewFor,
+  activationMaterial,
+  weightMaterial,
   calibrationCurve,
   collectPerImageStatistics,
   tradeoffGrid,
@@ -32,6 +34,8 @@ import {
   summarizeModel,
 } from '../core';
 import type {
+  ActivationMaterial,
+  WeightMaterial,
   ActivationStats,
   ActivationView,
   CalibrationCurve,
@@ -62,7 +66,7 @@ import type {
   RunRequest,
   Variant,
 } from '../core';
-import { decodeToRgb } from './decode';
+import { decodeImage } from './decode-pool';
 import { renderDemoImages } from './demo-images';
 import { createWebSession, webRuntimeLabel } from './web-session';
 import { unzipFiles } from './zip';
@@ -128,15 +132,33 @@ const DECODED_BUDGET = 256 * 2 ** 20;
 const decoded = new Map<ImageEntry, number>();
 let decodedBytes = 0;
 
-async function ensureDecoded(entry: ImageEntry, p: Preprocess): Promise<Uint8Array> {
+const decoding = new Map<ImageEntry, { key: string; done: Promise<Uint8Array> }>();
+
+/** The image's pixels at this geometry: cached, being decoded (a prefetch), or decoded now. */
+function ensureDecoded(entry: ImageEntry, p: Preprocess): Promise<Uint8Array> {
   const key = geometryKey(p);
   if (entry.rgb && entry.rgbKey === key) {
     // Most recently used last.
     decoded.delete(entry);
     decoded.set(entry, entry.rgb.byteLength);
-    return entry.rgb;
+    return Promise.resolve(entry.rgb);
   }
-  const { rgb } = await decodeToRgb(entry.blob, p);
+  const pending = decoding.get(entry);
+  if (pending?.key === key) return pending.done;
+  const done = decodeImage(entry.blob, p)
+    .then(({ rgb }) => {
+      // Not kept if the images were cleared meanwhile.
+      if (decoding.get(entry)?.done === done) keepDecoded(entry, key, rgb);
+      return rgb;
+    })
+    .finally(() => {
+      if (decoding.get(entry)?.done === done) decoding.delete(entry);
+    });
+  decoding.set(entry, { key, done });
+  return done;
+}
+
+function keepDecoded(entry: ImageEntry, key: string, rgb: Uint8Array) {
   if (entry.rgb) {
     decodedBytes -= decoded.get(entry) ?? 0;
     decoded.delete(entry);
@@ -153,12 +175,12 @@ async function ensureDecoded(entry: ImageEntry, p: Preprocess): Promise<Uint8Arr
     decoded.delete(old);
     decodedBytes -= bytes;
   }
-  return rgb;
 }
 
 /** Forgets every decoded image (the images were cleared). */
 function dropDecoded() {
   decoded.clear();
+  decoding.clear();
   decodedBytes = 0;
 }
 
@@ -179,11 +201,15 @@ function progressReporter(phase: ProgressEvent['phase'], onProgress?: OnProgress
   };
 }
 
+/** Images decoded ahead of the one being run (on the decoder's thread, while the model runs here). */
+const PREFETCH = 2;
+
 async function* tensors(ids: number[], p: Preprocess, dims: number[]): AsyncGenerator<{ tensor: RtTensor; label: number | null }> {
-  for (const id of ids) {
-    const entry = state.images[id];
-    if (!entry || entry.error) continue;
+  const entries = ids.map((id) => state.images[id]).filter((e): e is ImageEntry => !!e && !e.error);
+  for (const [i, entry] of entries.entries()) {
     checkCancelled();
+    // Errors of a prefetch surface when that image's turn comes.
+    for (const next of entries.slice(i + 1, i + 1 + PREFETCH)) ensureDecoded(next, p).catch(() => {});
     const rgb = await ensureDecoded(entry, p);
     yield { tensor: { data: rgbToTensor(rgb, p), dims }, label: entry.label };
   }
@@ -431,6 +457,16 @@ const api = {
       if (w) out[l.node] = w.spread;
     }
     return out;
+  },
+
+  /** Learn mode: an activation of the model (the best one to teach with by default) and its lesson numbers. */
+  learnActivation(variantId: string, tensor?: string): ActivationMaterial | null {
+    return activationMaterial(variantOf(variantId), statsOf(variantId), tensor);
+  },
+
+  /** Learn mode: a weight (the one whose channels differ most by default), its channels and bit-width sweep. */
+  learnWeight(variantId: string, node?: string): WeightMaterial | null {
+    return weightMaterial(variantOf(variantId), node);
   },
 
   activationView(variantId: string, tensor: string): ActivationView | null {

@@ -14,8 +14,8 @@ import { QDQ_OPS } from '../quant/registry';
 import { activationView, firstJump, weightView } from './views';
 import type { ActivationView, WeightView } from './views';
 
-/** The weight view of a node of a variant (its weight as the variant quantizes it), or null if it has none. */
-export function weightViewFor(variant: Variant, node: string): WeightView | null {
+/** A node's weight as the quantizer sees it: values, dims and the output-channel axis; null if it has none. */
+export function weightOf(variant: Variant, node: string): { name: string; op: string; values: Float32Array; dims: number[]; axis: number } | null {
   const graph = variant.source.graph!;
   const n = graph.node.find((x) => x.name === node);
   const rule = n ? QDQ_OPS[n.opType] : undefined;
@@ -25,12 +25,19 @@ export function weightViewFor(variant: Variant, node: string): WeightView | null
   const dims = tensorDims(w);
   if (dims.length < 2) return null;
   const transB = Number(n.attribute.find((a) => a.name === 'transB')?.i ?? 0);
+  return { name: w.name, op: n.opType, values: tensorToFloat32(w), dims, axis: rule.weightAxis!(dims, { transB }) };
+}
+
+/** The weight view of a node of a variant (its weight as the variant quantizes it), or null if it has none. */
+export function weightViewFor(variant: Variant, node: string): WeightView | null {
+  const w = weightOf(variant, node);
+  if (!w) return null;
   const o = variant.config.layerOverrides?.[node] ?? {};
-  return weightView(tensorToFloat32(w), dims, {
+  return weightView(w.values, w.dims, {
     weight: w.name,
     node,
-    op: n.opType,
-    axis: rule.weightAxis!(dims, { transB }),
+    op: w.op,
+    axis: w.axis,
     bits: Math.min(8, o.weightBits ?? variant.config.weightBits),
     symmetric: variant.config.weightSymmetric,
     granularity: o.weightGranularity ?? variant.config.weightGranularity,

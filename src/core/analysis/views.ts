@@ -118,7 +118,8 @@ function levelsUsed(values: Float32Array, dims: readonly number[], axis: number,
   return lo.map((l, c) => (l === Infinity ? 0 : hi[c] - l + 1));
 }
 
-function fakeQuantSqnr(values: Float32Array, dims: readonly number[], axis: number | null, params: QParams[], range: QRange): number {
+/** SQNR (dB) of a weight after quantize–dequantize with the given per-tensor (axis null) or per-channel parameters. */
+export function fakeQuantSqnr(values: Float32Array, dims: readonly number[], axis: number | null, params: QParams[], range: QRange): number {
   const y = new Float32Array(values.length);
   const { outer, channels, inner } = axis === null ? { outer: 1, channels: 1, inner: values.length } : axisLayout(dims, axis);
   for (let o = 0; o < outer; o++) {
@@ -201,7 +202,7 @@ export interface ActivationView {
 }
 
 /** Mean of x² over the histogram (bin centres clamped to the exact extremes). */
-function meanSquare(h: Histogram): number {
+export function meanSquare(h: Histogram): number {
   const w = binWidth(h);
   let s = 0;
   for (let i = 0; i < h.counts.length; i++) {

@@ -91,16 +91,16 @@ export function variantColor(id: string): string {
 }
 
 // The legend sits between the title and the plot, so it never covers an axis title.
-const base = (title: string, height = 260): Layout => ({
+export const base = (title: string, height = 260): Layout => ({
   title: { text: title, font: { size: 13 }, y: 0.98, yanchor: 'top' } as Layout['title'],
   height: height + 40,
   margin: { l: 56, r: 16, t: 74, b: 44 },
   legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 11 } },
 });
 
-const num = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : x.toPrecision(4));
+export const num = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(2) : x.toPrecision(4));
 
-function histogramBars(b: { lo: number; width: number; counts: number[] }, name: string, color: string): Trace {
+export function histogramBars(b: { lo: number; width: number; counts: number[] }, name: string, color: string): Trace {
   return {
     type: 'bar',
     name,
