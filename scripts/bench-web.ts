@@ -51,7 +51,11 @@ export interface AppRun {
   variants: number;
   sqnrSamples: number;
   longTasks: { count: number; over100: number; longestMs: number; totalMs: number };
-  memory?: { peakTotal: number; peakWorkers: number; peakPage: number; samples: number };
+  /**
+   * measureUserAgentSpecificMemory sampled each second during the run (Chromium answers only every several
+   * seconds while the workers compute, so the peak may be missed) and once after it.
+   */
+  memory?: { peakTotal: number; peakWorkers: number; peakPage: number; samples: number; afterTotal: number; afterWorkers: number };
 }
 
 const PORT = 4189;
@@ -226,6 +230,15 @@ export async function appRun(
     await page.locator(`[data-testid=layer-details][data-layer="${layer}"]`).waitFor();
     await page.locator('[data-testid=layer-details] [data-rendered=true]').first().waitFor();
   }
+  // One measurement after the run, awaited (samples during the run come back rarely: see AppRun.memory).
+  const after = opts.memory
+    ? await page.evaluate(async () => {
+        type M = { bytes: number; breakdown: { bytes: number; attribution: { scope: string }[] }[] };
+        const r = await (performance as unknown as { measureUserAgentSpecificMemory: () => Promise<M> }).measureUserAgentSpecificMemory();
+        const workers = r.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((a, b) => a + b.bytes, 0);
+        return { total: r.bytes, workers };
+      })
+    : undefined;
   const w = await page.evaluate((n) => {
     const g = globalThis as unknown as Win;
     if (g.__memory) g.__memory.stop = true;
@@ -262,6 +275,6 @@ export async function appRun(
       longestMs: Math.max(0, ...longs),
       totalMs: longs.reduce((a, b) => a + b, 0),
     },
-    memory: w.memory ? { peakTotal: w.memory.peakTotal, peakWorkers: w.memory.peakWorkers, peakPage: w.memory.peakPage, samples: w.memory.samples } : undefined,
+    memory: w.memory && after ? { peakTotal: w.memory.peakTotal, peakWorkers: w.memory.peakWorkers, peakPage: w.memory.peakPage, samples: w.memory.samples, afterTotal: after.total, afterWorkers: after.workers } : undefined,
   };
 }

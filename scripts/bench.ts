@@ -193,9 +193,11 @@ function printWeb(bare: BareRow[], runs: AppRun[]) {
 
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
   console.log('\nThe workbench driven through its UI: the model and the image folder handed to the page, the preset chosen, Run; then 5 layers selected (their charts drawn)\n');
-  console.log('| model | images (calibrate / evaluate) | reading the images | Run → per-layer report | drop → per-layer report | main-thread tasks > 50 ms (> 100 ms, target 0; longest) | peak memory: page + workers (workers; target ≤ 1 GB) |\n|---|---|---|---|---|---|---|');
+  console.log('| model | images (calibrate / evaluate) | reading the images | Run → per-layer report | drop → per-layer report | main-thread tasks > 50 ms (> 100 ms, target 0; longest) | memory: page + workers (target ≤ 1 GB at the peak) |\n|---|---|---|---|---|---|---|');
   for (const r of runs) {
-    const mem = r.memory ? `${mb(r.memory.peakTotal)} (${mb(r.memory.peakWorkers)}; ${r.memory.samples} samples, 1/s)` : 'not sampled in this run';
+    const mem = r.memory
+      ? `after the run ${mb(r.memory.afterTotal)} (workers ${mb(r.memory.afterWorkers)}); largest of ${r.memory.samples} samples during it ${mb(Math.max(r.memory.peakTotal, r.memory.afterTotal))}`
+      : 'not sampled in this run';
     console.log(
       `| ${r.model} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
         `${r.longTasks.count} (${r.longTasks.over100}; ${r.longTasks.longestMs.toFixed(0)} ms) | ${mem} |`,
