@@ -12,6 +12,8 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   expect(Number(await grid.getAttribute('data-rendered-cells'))).toBeLessThan(80);
   await expect(grid.locator('img').first()).toBeVisible();
   expect(await grid.locator('[data-split=calibration]').count()).toBeGreaterThan(0);
+  await page.getByTestId('calib-count').fill('40');
+  await page.getByTestId('eval-count').fill('40');
   await runAndWait(page);
   const analysis = page.getByTestId('analysis');
   await expect(analysis).toBeVisible();

@@ -295,20 +295,8 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     expect(errors).toEqual([]);
   });
 
-  test('MobileNet v1 0.25: cross-layer equalisation and bias correction rescue per-tensor int8', async ({ page }, info) => {
-    const r = await loadAndRun(page, 'mobilenet_v1_0.25_224.onnx', 'tf-inception', async (p) => {
-      await p.getByTestId('cle-toggle').check();
-      await p.getByTestId('bc-toggle').check();
-    });
-    console.log('MobileNet v1 0.25 with CLE + bias correction', r);
-    await expect(page.getByTestId('run-summary')).toContainText('cross-layer equalisation (26 layer pairs)');
-    // Measured here: per-tensor 2.3% → 83.8% agreement, top-1 55.5% (FP32 58.0%).
-    expect(r.tensorAgree).toBeGreaterThan(0.6);
-    expect(r.tensorTop1).toBeGreaterThan(r.fp32 - 0.1);
-    // The layer rows belong to the convolutions, with the kept ReLU6 cap named.
-    await expect(page.getByTestId('layer-table')).toContainText('Relu + Min (per-channel cap)');
-    await page.screenshot({ path: info.outputPath('mobilenet-cle-bc.png') });
-  });
+  // Cross-layer equalisation + bias correction rescuing per-tensor int8 is checked by learn.spec.ts (its
+  // textbook-failures lesson runs exactly that on MobileNet).
 
   test('SqueezeNet 1.1: both granularities keep it', async ({ page }) => {
     const r = await loadAndRun(page, 'squeezenet_v1.1.onnx', 'caffe');
@@ -322,16 +310,16 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
     expect(r.channelAgree).toBeGreaterThan(0.85);
     await expect(page.getByTestId('findings')).toContainText('Both granularities keep this model');
     // Granularity × bits at 8 bits: per-tensor does not collapse on SqueezeNet.
-    const grid = await tradeoffCells(page, ['8', '2'], ['8'], 40);
+    const grid = await tradeoffCells(page, ['8', '2'], ['8'], 24);
     console.log('SqueezeNet granularity × bits (agreement):', JSON.stringify(grid.map((c) => `${c.g} W${c.w}A${c.a} ${c.agreement}`)));
     const at = (g: string, w: number) => grid.find((c) => c.g === g && c.w === w)!;
     expect(at('per-tensor', 8).agreement).toBeGreaterThan(0.8);
     expect(at('per-channel', 2).agreement).toBeLessThan(at('per-channel', 8).agreement);
-    // The calibration-size curve of per-tensor int8 (MinMax, one draw, 30 evaluation images).
+    // The calibration-size curve of per-tensor int8 (MinMax, one draw, 20 evaluation images).
     await page.getByTestId('tab-calibration').click();
     for (const c of ['Percentile', 'Entropy (KL)', 'MSE']) await page.getByTestId('curve-panel').getByLabel(c).uncheck();
     await page.getByTestId('curve-draws').fill('1');
-    await page.getByTestId('curve-eval-images').fill('30');
+    await page.getByTestId('curve-eval-images').fill('20');
     await page.getByTestId('run-curve').click();
     await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 10 * 60_000 });
     await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');

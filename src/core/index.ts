@@ -47,3 +47,4 @@ export { affineLesson, activationBitsSweep, weightBitsSweep } from './learn/less
 export type { AffineLesson, BitsPoint } from './learn/lessons';
 export { activationMaterial, weightMaterial } from './learn/material';
 export type { ActivationMaterial, WeightMaterial } from './learn/material';
+export type { QatExperiment, QatResult } from './learn/qat';

@@ -265,6 +265,7 @@ export async function runQuantization(): Promise<void> {
         calibrator: s.calibrator,
         weightBits: s.weightBits,
         activationBits: s.activationBits,
+        ...(s.activationSymmetric ? { activationType: 'int8' as const, activationSymmetric: true } : {}),
       },
       cle: s.cle,
       biasCorrection: s.biasCorrection,

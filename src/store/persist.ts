@@ -30,6 +30,7 @@ export const SETTINGS_KEYS = [
   'calibrator',
   'weightBits',
   'activationBits',
+  'activationSymmetric',
   'cle',
   'biasCorrection',
 ] as const;

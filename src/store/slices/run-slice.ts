@@ -12,6 +12,8 @@ export interface RunSlice {
   calibrator: CalibratorId;
   weightBits: number;
   activationBits: number;
+  /** activations in int8 with zero point 0 (instead of uint8 over their own range) */
+  activationSymmetric: boolean;
   cle: boolean;
   biasCorrection: boolean;
 }
@@ -25,6 +27,7 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = () => ({
   calibrator: 'minmax',
   weightBits: 8,
   activationBits: 8,
+  activationSymmetric: false,
   cle: false,
   biasCorrection: false,
 });

@@ -1,14 +1,15 @@
 import { useEffect, useMemo, useState } from 'react';
 
 import { affineLesson, rebinHistogram } from '../../core';
-import type { ActivationMaterial, WeightMaterial } from '../../core';
+import type { ActivationMaterial, QatExperiment, WeightMaterial } from '../../core';
 import { runQuantization } from '../../store/actions';
-import { loadLearn, openInAnalysis, setLearnStep, toggleLearn } from '../../store/learn-actions';
+import { TEXTBOOK, loadLearn, openInAnalysis, reproduce, setLearnStep, toggleLearn } from '../../store/learn-actions';
 import { useAppShallow } from '../../store/store';
 import { Plot } from '../analysis/Plot';
+import { ProgressLine } from '../analysis/ProgressLine';
 import { activationFigure, channelRangeFigure } from '../analysis/plots';
 import { db, pct } from '../format';
-import { affineFigure, bitsFigure } from './learn-plots';
+import { affineFigure, bitsFigure, lossFigure } from './learn-plots';
 import { Tex, texNum } from './Tex';
 
 const LESSONS = [
@@ -17,6 +18,8 @@ const LESSONS = [
   { id: 'granularity', title: 'Per-tensor or per-channel' },
   { id: 'calibration', title: 'Choosing the range' },
   { id: 'bits', title: 'What a bit is worth' },
+  { id: 'qat', title: 'PTQ or QAT' },
+  { id: 'failures', title: 'Textbook failures' },
 ] as const;
 
 /**
@@ -55,7 +58,11 @@ export default function LearnPanel() {
           </li>
         ))}
       </ol>
-      {!s.report ? (
+      {lesson.id === 'qat' || lesson.id === 'failures' ? (
+        <div className="learn-body" data-testid="learn-body">
+          {lesson.id === 'qat' ? <QatLesson /> : <FailuresLesson />}
+        </div>
+      ) : !s.report ? (
         <div className="learn-body">
           <p>
             Every lesson here is worked on the model you loaded: its own activations and weights, measured. They need one calibration run first (the built-in demo
@@ -344,6 +351,168 @@ function BitsLesson({ a, w }: { a: ActivationMaterial; w: WeightMaterial }) {
         The Bits × granularity view measures what these tensor-level figures cost the whole model&apos;s accuracy, and Mixed precision spends bits where they matter most.
       </p>
       <SeeInAnalysis node={w.node} />
+    </>
+  );
+}
+
+type QatState = { status: 'idle' } | { status: 'training'; done: number; total: number } | { status: 'done'; result: QatExperiment };
+
+/**
+ * PTQ against QAT, for real: a small network trained in a worker (float, then quantized both ways), the
+ * accuracies shown as measured. Not the loaded model: QAT needs its training data and loop, which a CNN file
+ * does not carry.
+ */
+function QatLesson() {
+  const [state, setState] = useState<QatState>({ status: 'idle' });
+  const [worker, setWorker] = useState<Worker | null>(null);
+  useEffect(() => () => worker?.terminate(), [worker]);
+  const start = () => {
+    const w = new Worker(new URL('../../workers/qat.worker.ts', import.meta.url), { type: 'module', name: 'quantscope-qat' });
+    w.onmessage = (e: MessageEvent<{ progress?: { done: number; total: number }; result?: QatExperiment | null }>) => {
+      if (e.data.progress) setState({ status: 'training', ...e.data.progress });
+      if (e.data.result) {
+        setState({ status: 'done', result: e.data.result });
+        w.terminate();
+      }
+    };
+    w.postMessage('start');
+    setWorker(w);
+    setState({ status: 'training', done: 0, total: 1 });
+  };
+  const cancel = () => {
+    worker?.terminate();
+    setWorker(null);
+    setState({ status: 'idle' });
+  };
+  const r = state.status === 'done' ? state.result : null;
+  const figure = useMemo(() => (r ? lossFigure(r) : null), [r]);
+  return (
+    <>
+      <p>
+        Post-training quantization (PTQ) rounds a trained network and calibrates its ranges: no training, and at 8 bits usually enough. At very few bits the rounding
+        errors are too large to leave alone. Quantization-aware training (QAT) goes on training with the rounding in the forward pass, so the weights learn to live on the
+        grid. Rounding has no useful gradient (zero almost everywhere), so the backward pass pretends it is the identity inside the range: the straight-through estimator.
+      </p>
+      <Tex block tex="\text{forward: } \hat w = s\,\operatorname{clamp}\!\left(\operatorname{round}\!\left(\tfrac{w}{s}\right), q_{\min}, q_{\max}\right)" />
+      <Tex block tex="\text{backward: } \frac{\partial L}{\partial w} \approx \frac{\partial L}{\partial \hat w}\,\mathbb{1}\!\left[q_{\min} \le \tfrac{w}{s} \le q_{\max}\right]" />
+      <p className="muted">
+        QAT needs the training data and loop, which a model file does not carry, so this lesson trains a network of its own in the page: 2 → 64 → 64 → 3 neurons with
+        ReLU, classifying points of three spiral arms (600 to train, 600 held out), weights per-channel and activations at the same bit width.
+      </p>
+      {state.status === 'training' ? (
+        <div className="row">
+          <progress max={state.total} value={state.done} data-testid="qat-progress" />
+          <span className="muted">
+            epoch {state.done} of {state.total}
+          </span>
+          <button type="button" className="secondary" onClick={cancel} data-testid="qat-cancel">
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button type="button" className="primary" onClick={start} data-testid="qat-train">
+          {r ? 'Train again' : 'Train it: float, then PTQ and QAT at 4 and 2 bits'}
+        </button>
+      )}
+      {r && (
+        <>
+          <table className="data" data-testid="qat-table">
+            <thead>
+              <tr>
+                <th>weights and activations</th>
+                <th>PTQ accuracy</th>
+                <th>QAT accuracy</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>float (32 bits)</td>
+                <td colSpan={2}>{pct(r.fp32)}</td>
+              </tr>
+              {r.results.map((x) => (
+                <tr key={x.bits} data-bits={x.bits} data-ptq={x.ptq} data-qat={x.qat}>
+                  <td>{x.bits} bits</td>
+                  <td>{pct(x.ptq)}</td>
+                  <td className={x.qat > x.ptq ? 'better' : undefined}>{pct(x.qat)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {figure && <Plot figure={figure} testId="qat-chart" />}
+          <p data-testid="qat-verdict">
+            {r.results
+              .map((x) =>
+                x.qat - x.ptq > 0.05
+                  ? `At ${x.bits} bits PTQ falls to ${pct(x.ptq)} and QAT brings it back to ${pct(x.qat)}.`
+                  : `At ${x.bits} bits PTQ already keeps ${pct(x.ptq)} (QAT ${pct(x.qat)}): no need to retrain.`,
+              )
+              .join(' ')}{' '}
+            For a CNN the same holds: try PTQ first (per-channel, a good calibrator, CLE and bias correction); retrain only where it cannot reach the accuracy you need.
+          </p>
+        </>
+      )}
+    </>
+  );
+}
+
+const VARIANT_WORDS: Record<string, string> = { 'per-tensor': 'per-tensor weights', 'per-channel': 'per-channel weights' };
+
+/**
+ * The classic ways int8 goes wrong, each reproduced on the loaded model with one click and fixed with another.
+ * They are ordinary runs: the settings change as the buttons say, and the results and analysis follow.
+ */
+function FailuresLesson() {
+  const s = useAppShallow((x) => ({ runs: x.failureRuns, running: x.failureRunning, error: x.failureError, progress: x.progress, model: x.model?.fileName ?? null, busy: x.runStatus === 'running' }));
+  return (
+    <>
+      <p>
+        Each case runs the quantization of <b>{s.model ?? 'the loaded model'}</b> with the setting that causes the failure, then with its fix, and shows the agreement with
+        FP32 (top-1) and the output SQNR of both. The run&apos;s settings change as the buttons say (see the setup column when the lessons are closed).
+      </p>
+      {s.running && s.progress && <ProgressLine progress={s.progress} label={s.progress.phase === 'evaluate' ? 'Evaluating' : 'Calibrating'} testId="failure-progress" />}
+      {s.error && <p className="error">{s.error}</p>}
+      {TEXTBOOK.map((c) => {
+        const runs = (['failure', 'fix'] as const).map((step) => s.runs.find((r) => r.caseId === c.id && r.step === step));
+        return (
+          <section key={c.id} className="failure-case" data-testid={`failure-${c.id}`}>
+            <h3>{c.title}</h3>
+            <p className="small">{c.why}</p>
+            <div className="row">
+              <button type="button" className="secondary" disabled={!s.model || s.busy} onClick={() => void reproduce(c.id, 'failure')} data-testid={`failure-${c.id}-reproduce`}>
+                {s.running === c.id ? 'Running…' : `Reproduce: ${c.failureText}`}
+              </button>
+              <button type="button" className="secondary" disabled={!s.model || s.busy || !runs[0]} onClick={() => void reproduce(c.id, 'fix')} data-testid={`failure-${c.id}-fix`}>
+                {`Fix: ${c.fixText}`}
+              </button>
+            </div>
+            {runs.some(Boolean) && (
+              <table className="data">
+                <thead>
+                  <tr>
+                    <th>run</th>
+                    <th>agreement, {VARIANT_WORDS[c.watch]}</th>
+                    <th>output SQNR</th>
+                    <th>mean layer SQNR</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {runs.map(
+                    (r, i) =>
+                      r && (
+                        <tr key={i} data-step={r.step} data-agreement={r.agreement[c.watch]} data-sqnr={r.outputSqnrDb[c.watch]} data-layer-sqnr={r.layerSqnrDb[c.watch]}>
+                          <td>{r.settings}</td>
+                          <td>{pct(r.agreement[c.watch])}</td>
+                          <td>{db(r.outputSqnrDb[c.watch])}</td>
+                          <td>{db(r.layerSqnrDb[c.watch])}</td>
+                        </tr>
+                      ),
+                  )}
+                </tbody>
+              </table>
+            )}
+          </section>
+        );
+      })}
     </>
   );
 }

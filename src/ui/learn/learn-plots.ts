@@ -1,7 +1,7 @@
 /**
  * Figures of the lessons, from the lesson numbers (pure, like ../analysis/plots.ts; model text through plotText).
  */
-import type { AffineLesson, BitsPoint, Bars } from '../../core';
+import type { AffineLesson, BitsPoint, Bars, QatExperiment } from '../../core';
 import { COLORS, base, histogramBars, num, plotText } from '../analysis/plots';
 import type { Figure, Shape, Trace } from '../analysis/plots';
 
@@ -79,5 +79,25 @@ export function bitsFigure(weight: { node: string; sweep: BitsPoint[] }, activat
   const layout = base(`What each bit is worth: weight of ${plotText(weight.node)}, activation ${plotText(activation.tensor)}`, 280);
   layout.xaxis = { title: { text: 'bits' }, dtick: 1, autorange: 'reversed' };
   layout.yaxis = { title: { text: 'SQNR (dB), higher is better' } };
+  return { data, layout };
+}
+
+/** Training loss per epoch: the float training, then each QAT fine-tuning (which starts from PTQ's model). */
+export function lossFigure(e: QatExperiment): Figure {
+  const colors = [COLORS['per-channel'], COLORS['per-tensor'], COLORS.entropy];
+  const data: Trace[] = [
+    { type: 'scatter', mode: 'lines', name: 'float training', x: e.fp32Losses.map((_, i) => i + 1), y: e.fp32Losses, line: { color: COLORS.fp32, width: 2 } },
+    ...e.results.map((r, k) => ({
+      type: 'scatter' as const,
+      mode: 'lines' as const,
+      name: `QAT at ${r.bits} bits`,
+      x: r.losses.map((_, i) => e.fp32Losses.length + i + 1),
+      y: r.losses,
+      line: { color: colors[k % colors.length], width: 2 },
+    })),
+  ];
+  const layout = base('Training loss: float, then QAT fine-tuning from the PTQ model', 240);
+  layout.xaxis = { title: { text: 'epoch' } };
+  layout.yaxis = { title: { text: 'cross-entropy' }, type: 'log' };
   return { data, layout };
 }

@@ -15,6 +15,7 @@ function schemeText(report: RunReport): string {
   if (!v) return '';
   const c = v.config;
   const parts = [`${CALIBRATORS.find((x) => x.id === c.calibrator)?.label ?? c.calibrator} calibration`, `W${c.weightBits}A${c.activationBits}`];
+  if (c.activationSymmetric) parts.push('symmetric int8 activations');
   if (v.cle) parts.push(`cross-layer equalisation (${report.equalizedPairs} layer pairs)`);
   if (v.biasCorrection) parts.push('bias correction');
   return parts.join(' · ');

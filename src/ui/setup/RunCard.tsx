@@ -46,6 +46,7 @@ export function RunCard() {
     calibrator: x.calibrator,
     weightBits: x.weightBits,
     activationBits: x.activationBits,
+    activationSymmetric: x.activationSymmetric,
     cle: x.cle,
     biasCorrection: x.biasCorrection,
     model: x.model,
@@ -95,6 +96,10 @@ export function RunCard() {
           <BitsField label="Weight bits" field="weightBits" value={s.weightBits} testId="weight-bits" />
           <BitsField label="Activation bits" field="activationBits" value={s.activationBits} testId="activation-bits" />
         </div>
+        <label className="check">
+          <input type="checkbox" checked={s.activationSymmetric} onChange={(e) => setField('activationSymmetric', e.target.checked)} data-testid="asym-toggle" />
+          Symmetric activations <span className="muted small">(int8 with zero point 0, instead of uint8 over each tensor&apos;s range)</span>
+        </label>
         <label className="check">
           <input type="checkbox" checked={s.cle} onChange={(e) => setField('cle', e.target.checked)} data-testid="cle-toggle" />
           Cross-layer equalisation <span className="muted small">(rescales Conv→ReLU→Conv pairs; FP32 stays exact)</span>
