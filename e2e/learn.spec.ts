@@ -96,6 +96,16 @@ test('learn mode walks every lesson on the demo; another model gives other numbe
   const demo = await walkLessons(page, info, 'demo');
   console.log('demo lessons', demo);
 
+  // Batch-norm folding on the model as loaded (the demo has 35): the pair whose folding spreads the channels most.
+  await page.getByTestId('lesson-bn').click();
+  await expect(page.getByTestId('bn-chart')).toHaveAttribute('data-rendered', 'true');
+  const bnBefore = await num(page, 'bn-spread-before');
+  const bnAfter = await num(page, 'bn-spread-after');
+  console.log(`demo BN folding: channel spread ${bnBefore}× → ${bnAfter}×`);
+  expect(bnAfter).toBeGreaterThan(bnBefore);
+  await expect(page.locator('[data-testid=bn-table] tbody tr')).toHaveCount(8);
+  await page.getByTestId('learn-panel').screenshot({ path: info.outputPath('demo-bn.png') });
+
   // PTQ against QAT: a network trained in the page; at 2 bits QAT beats PTQ, both numbers shown.
   await page.getByTestId('lesson-qat').click();
   await page.getByTestId('qat-train').click();
@@ -146,6 +156,9 @@ test('learn mode walks every lesson on the demo; another model gives other numbe
   const tiny = await walkLessons(page, info, 'tiny');
   console.log('tiny-model lessons', tiny);
   for (const k of ['tensor', 'scale8', 'weight', 'spread', 'minmaxSqnr'] as const) expect(tiny[k], k).not.toEqual(demo[k]);
+  // It has no BatchNormalization: the lesson says so.
+  await page.getByTestId('lesson-bn').click();
+  await expect(page.getByTestId('bn-none')).toBeVisible();
   // Its Conv output takes both signs: the symmetric lesson says so.
   await page.getByTestId('lesson-symmetric').click();
   await expect(page.getByTestId('learn-sym-verdict')).toContainText('takes both signs');

@@ -48,3 +48,5 @@ export type { AffineLesson, BitsPoint } from './learn/lessons';
 export { activationMaterial, weightMaterial } from './learn/material';
 export type { ActivationMaterial, WeightMaterial } from './learn/material';
 export type { QatExperiment, QatResult } from './learn/qat';
+export { bnFoldLesson } from './learn/bn-fold';
+export type { BnFoldLesson, BnPair } from './learn/bn-fold';

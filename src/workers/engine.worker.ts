@@ -4,6 +4,7 @@ import {
   activationViewFor,
   activationMaterial,
   weightMaterial,
+  bnFoldLesson,
   calibrationCurve,
   collectPerImageStatistics,
   tradeoffGrid,
@@ -36,6 +37,7 @@ import {
 import type {
   ActivationMaterial,
   WeightMaterial,
+  BnFoldLesson,
   ActivationStats,
   ActivationView,
   CalibrationCurve,
@@ -85,6 +87,8 @@ type OnProgress = (e: ProgressEvent) => void;
 
 const state = {
   model: null as ModelProto | null,
+  /** the model file as loaded, before normalisation (learn mode's BN-folding lesson shows the folding) */
+  originalBytes: null as Uint8Array | null,
   info: null as ModelInfo | null,
   images: [] as ImageEntry[],
   variants: [] as Variant[],
@@ -219,6 +223,7 @@ const api = {
   loadModel(buffer: ArrayBuffer, fileName: string): { info: ModelInfo; images: ImageInfo[] } {
     const { model, info } = openModel(new Uint8Array(buffer), fileName);
     state.model = model;
+    state.originalBytes = new Uint8Array(buffer);
     state.info = info;
     state.variants = [];
     // Labels depend on the model's output space.
@@ -462,6 +467,12 @@ const api = {
   /** Learn mode: an activation of the model (the best one to teach with by default) and its lesson numbers. */
   learnActivation(variantId: string, tensor?: string): ActivationMaterial | null {
     return activationMaterial(variantOf(variantId), statsOf(variantId), tensor);
+  },
+
+  /** Learn mode: a Conv + BatchNormalization pair of the model as loaded, folded step by step (null: none). */
+  learnBatchNorm(conv?: string): BnFoldLesson | null {
+    if (!state.originalBytes) throw new Error('Load a model first.');
+    return bnFoldLesson(parseModel(state.originalBytes), conv);
   },
 
   /** Learn mode: a weight (the one whose channels differ most by default), its channels and bit-width sweep. */

@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useState } from 'react';
 
 import { affineLesson, rebinHistogram } from '../../core';
-import type { ActivationMaterial, QatExperiment, WeightMaterial } from '../../core';
+import type { ActivationMaterial, BnFoldLesson, QatExperiment, WeightMaterial } from '../../core';
+import { engine } from '../../bridge/engine';
 import { runQuantization } from '../../store/actions';
 import { TEXTBOOK, loadLearn, openInAnalysis, reproduce, setLearnStep, toggleLearn } from '../../store/learn-actions';
 import { useAppShallow } from '../../store/store';
@@ -9,7 +10,7 @@ import { Plot } from '../analysis/Plot';
 import { ProgressLine } from '../analysis/ProgressLine';
 import { activationFigure, channelRangeFigure } from '../analysis/plots';
 import { db, pct } from '../format';
-import { affineFigure, bitsFigure, lossFigure } from './learn-plots';
+import { affineFigure, bitsFigure, bnFigure, lossFigure } from './learn-plots';
 import { Tex, texNum } from './Tex';
 
 const LESSONS = [
@@ -18,6 +19,7 @@ const LESSONS = [
   { id: 'granularity', title: 'Per-tensor or per-channel' },
   { id: 'calibration', title: 'Choosing the range' },
   { id: 'bits', title: 'What a bit is worth' },
+  { id: 'bn', title: 'Batch-norm folding' },
   { id: 'qat', title: 'PTQ or QAT' },
   { id: 'failures', title: 'Textbook failures' },
 ] as const;
@@ -32,6 +34,7 @@ export default function LearnPanel() {
     report: x.report,
     running: x.runStatus === 'running',
     model: x.model?.fileName ?? null,
+    modelKey: x.model ? `${x.model.fileName}:${x.model.sizeBytes}` : '',
     a: x.learnActivation,
     w: x.learnWeight,
     loading: x.learnLoading,
@@ -58,9 +61,9 @@ export default function LearnPanel() {
           </li>
         ))}
       </ol>
-      {lesson.id === 'qat' || lesson.id === 'failures' ? (
+      {lesson.id === 'qat' || lesson.id === 'failures' || lesson.id === 'bn' ? (
         <div className="learn-body" data-testid="learn-body">
-          {lesson.id === 'qat' ? <QatLesson /> : <FailuresLesson />}
+          {lesson.id === 'qat' ? <QatLesson /> : lesson.id === 'bn' ? <BnLesson key={s.modelKey} /> : <FailuresLesson />}
         </div>
       ) : !s.report ? (
         <div className="learn-body">
@@ -513,6 +516,103 @@ function FailuresLesson() {
           </section>
         );
       })}
+    </>
+  );
+}
+
+/** Batch-norm folding on the model as it was loaded (keyed by model: another model starts over). */
+function BnLesson() {
+  const [conv, setConv] = useState<string | undefined>(undefined);
+  const [state, setState] = useState<{ lesson: BnFoldLesson | null; error?: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    engine()
+      .learnBatchNorm(conv)
+      .then((lesson) => live && setState({ lesson }))
+      .catch((e: unknown) => live && setState({ lesson: null, error: e instanceof Error ? e.message : String(e) }));
+    return () => {
+      live = false;
+    };
+  }, [conv]);
+  const l = state?.lesson ?? null;
+  const figure = useMemo(() => (l ? bnFigure(l) : null), [l]);
+  const shown = l ? Math.min(8, l.k.length) : 0;
+  return (
+    <>
+      <p>
+        A BatchNormalization after a convolution is an affine map per output channel at inference time, so it can be folded into the convolution&apos;s weights and bias: one
+        op less, and what gets quantized is the folded weight. Each channel is scaled by its own factor k — which can pull the channels&apos; ranges far apart.
+      </p>
+      <Tex block tex="y = \gamma\,\frac{(W * x + b) - \mu}{\sqrt{\sigma^2 + \varepsilon}} + \beta = W' * x + b', \qquad k = \frac{\gamma}{\sqrt{\sigma^2 + \varepsilon}}" />
+      <Tex block tex="W'_c = k_c\,W_c, \qquad b'_c = (b_c - \mu_c)\,k_c + \beta_c" />
+      {!state ? (
+        <p className="muted">Reading the model as loaded…</p>
+      ) : state.error ? (
+        <p className="error">{state.error}</p>
+      ) : !l ? (
+        <p data-testid="bn-none">
+          This model has no BatchNormalization after a convolution: it was folded before export (as in most exported MobileNets), or the network never had one. The
+          built-in demo (PP-OCR&apos;s classifier) has 35.
+        </p>
+      ) : (
+        <>
+          <label className="field">
+            <span>Convolution + BatchNormalization of this model (channel spread before → after folding)</span>
+            <select value={l.pair.conv} onChange={(e) => setConv(e.target.value)} data-testid="bn-pair">
+              {l.candidates.map((c) => (
+                <option key={c.conv} value={c.conv}>
+                  {c.conv} · {c.spreadBefore.toPrecision(3)}× → {c.spreadAfter.toPrecision(3)}×
+                </option>
+              ))}
+            </select>
+          </label>
+          {figure && <Plot figure={figure} testId="bn-chart" />}
+          <dl className="facts">
+            <Fact label="channel spread before folding" value={`${l.pair.spreadBefore.toPrecision(3)}×`} testId="bn-spread-before" />
+            <Fact label="after folding" value={`${l.pair.spreadAfter.toPrecision(3)}×`} testId="bn-spread-after" />
+            <Fact label="ε" value={String(Number(l.epsilon.toPrecision(3)))} testId="bn-epsilon" />
+          </dl>
+          <table className="data" data-testid="bn-table">
+            <thead>
+              <tr>
+                <th>channel</th>
+                <th>γ</th>
+                <th>β</th>
+                <th>μ</th>
+                <th>σ²</th>
+                <th>k</th>
+                <th>|w| max → </th>
+                <th>bias → </th>
+              </tr>
+            </thead>
+            <tbody>
+              {Array.from({ length: shown }, (_, c) => (
+                <tr key={c} data-k={l.k[c]}>
+                  <td>{c}</td>
+                  <td>{l.gamma[c].toPrecision(3)}</td>
+                  <td>{l.beta[c].toPrecision(3)}</td>
+                  <td>{l.mean[c].toPrecision(3)}</td>
+                  <td>{l.variance[c].toPrecision(3)}</td>
+                  <td>{l.k[c].toPrecision(3)}</td>
+                  <td>
+                    {l.absMaxBefore[c].toPrecision(3)} → {l.absMaxAfter[c].toPrecision(3)}
+                  </td>
+                  <td>
+                    {l.biasBefore[c].toPrecision(3)} → {l.biasAfter[c].toPrecision(3)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <p className="muted">
+            {l.pair.spreadAfter > l.pair.spreadBefore * 1.5
+              ? `Folding widened this layer's channel spread ${(l.pair.spreadAfter / l.pair.spreadBefore).toPrecision(3)}-fold: a per-tensor scale that fit the raw weights no longer fits the folded ones. Per-channel scales (or cross-layer equalisation) take it.`
+              : 'Here folding leaves the channels about as alike as before; on other layers (see the list) it does not.'}{' '}
+            The first {shown} of {l.k.length} channels are listed.
+          </p>
+          <SeeInAnalysis node={l.pair.conv} />
+        </>
+      )}
     </>
   );
 }

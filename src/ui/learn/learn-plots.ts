@@ -1,7 +1,7 @@
 /**
  * Figures of the lessons, from the lesson numbers (pure, like ../analysis/plots.ts; model text through plotText).
  */
-import type { AffineLesson, BitsPoint, Bars, QatExperiment } from '../../core';
+import type { AffineLesson, BitsPoint, Bars, BnFoldLesson, QatExperiment } from '../../core';
 import { COLORS, base, histogramBars, num, plotText } from '../analysis/plots';
 import type { Figure, Shape, Trace } from '../analysis/plots';
 
@@ -99,5 +99,32 @@ export function lossFigure(e: QatExperiment): Figure {
   const layout = base('Training loss: float, then QAT fine-tuning from the PTQ model', 240);
   layout.xaxis = { title: { text: 'epoch' } };
   layout.yaxis = { title: { text: 'cross-entropy' }, type: 'log' };
+  return { data, layout };
+}
+
+/** Each output channel's |w|max before and after folding its BatchNormalization (log), and the factor k. */
+export function bnFigure(l: BnFoldLesson): Figure {
+  const ch = l.k.map((_, i) => i);
+  const pos = (xs: number[]) => xs.map((x) => Math.max(x, 1e-12));
+  const data: Trace[] = [
+    { type: 'bar', name: '|w| max before folding', x: ch, y: pos(l.absMaxBefore), marker: { color: COLORS.bars }, hovertemplate: 'channel %{x}: |w| max %{y:.4g} before<extra></extra>' },
+    { type: 'bar', name: '|w| max after folding', x: ch, y: pos(l.absMaxAfter), marker: { color: COLORS['per-channel'] }, hovertemplate: 'channel %{x}: |w| max %{y:.4g} after<extra></extra>' },
+    {
+      type: 'scatter',
+      mode: 'markers',
+      name: 'k = γ / √(σ² + ε)',
+      x: ch,
+      y: pos(l.k.map(Math.abs)),
+      yaxis: 'y2',
+      marker: { color: COLORS['per-tensor'], size: 5 },
+      hovertemplate: 'channel %{x}: |k| %{y:.4g}<extra></extra>',
+    },
+  ];
+  const layout = base(`${plotText(l.pair.conv)} + ${plotText(l.pair.batchNorm)}: channel spread ${num(l.pair.spreadBefore)}× → ${num(l.pair.spreadAfter)}×`, 280);
+  layout.barmode = 'group';
+  layout.xaxis = { title: { text: 'output channel' } };
+  layout.yaxis = { title: { text: '|w| max' }, type: 'log' };
+  layout.yaxis2 = { title: { text: '|k|' }, overlaying: 'y', side: 'right', type: 'log', showgrid: false };
+  layout.margin = { l: 56, r: 56, t: 74, b: 44 };
   return { data, layout };
 }
