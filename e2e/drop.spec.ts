@@ -11,7 +11,7 @@ import type { Page } from '@playwright/test';
 
 import { makeAttrInt, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
 import { writeImages } from '../test/images';
-import { tinyModel } from '../test/tiny-model';
+import { tinyClassifier, tinyModel } from '../test/tiny-model';
 
 function thousandClassModel(classes = 1000): Buffer {
   const w = Float32Array.from({ length: classes * 3 }, (_, i) => Math.cos(i));
@@ -157,4 +157,17 @@ test('dropping a model file and the ImageNet sample folder together loads both, 
   await dropPaths(page, [join(SHARED, 'models', 'mobilenet_v1_0.25_224.onnx'), join(SHARED, 'images', 'imagenet-sample')]);
   await expect(page.getByTestId('model-info')).toContainText('1001 classes (index 0 = background)');
   await expect(page.getByTestId('image-count')).toContainText('500 images, 500 with labels', { timeout: 120_000 });
+});
+
+test('a model and images given while the demo is still loading replace it: none of its images stay', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'quantscope-early-'));
+  await writeImages(join(dir, 'n01440764'), 6, 11);
+  await page.goto('/');
+  // At once, before the demo's 200 images are drawn.
+  await page.getByTestId('model-input').setInputFiles({ name: 'tiny1000.onnx', mimeType: 'application/octet-stream', buffer: tinyClassifier() });
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await expect(page.getByTestId('model-info')).toContainText('tiny1000.onnx');
+  await expect(page.getByTestId('image-count')).toContainText('6 images, 6 with labels');
+  await page.waitForTimeout(1000);
+  await expect(page.getByTestId('image-count')).toContainText('6 images, 6 with labels');
 });

@@ -187,6 +187,9 @@ test('learn mode on MobileNet v1 0.25: the per-channel lesson picks a depthwise 
   expect(await page.getByTestId('learn-weight').locator('option:checked').innerText()).toContain('depthwise');
   expect(r.spread).toBeGreaterThan(50);
   expect((r.narrowPc as number) - (r.narrowPt as number)).toBeGreaterThan(20);
+  // Its batch norms were folded before export: the lesson says so.
+  await page.getByTestId('lesson-bn').click();
+  await expect(page.getByTestId('bn-none')).toBeVisible();
   // The per-tensor collapse reproduced, and fixed by cross-layer equalisation + bias correction.
   await page.getByTestId('lesson-failures').click();
   const agreementOf = async (step: string) => Number(await page.locator(`[data-testid=failure-per-tensor] tr[data-step=${step}]`).getAttribute('data-agreement'));

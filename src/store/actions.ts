@@ -22,6 +22,9 @@ function isCancel(e: unknown) {
 }
 
 export async function loadModelBytes(buffer: ArrayBuffer, fileName: string, { save = true, demo = false } = {}): Promise<boolean> {
+  // A model the user drops while the demo is still loading waits for it, so the demo's images make way for
+  // theirs instead of landing after them.
+  if (!demo) await demoLoading;
   set({ modelStatus: 'loading', modelError: null });
   // A copy for the workspace store: the buffer itself moves to the worker.
   const copy = save && !demo ? buffer.slice(0) : null;
@@ -141,6 +144,7 @@ export async function addImageFiles(files: File[], paths?: string[], { save = tr
     set({ imagesError: 'The folder holds no files.' });
     return;
   }
+  await demoLoading;
   await dropDemoImages();
   set({ imagesStatus: 'loading', imagesError: null });
   try {
@@ -214,7 +218,20 @@ function showLabels(r: { images: ImageInfo[]; labelSource: string; labelSpace: L
   set({ images: r.images, labelSource: r.labelSource, labelListError: null, ...(model ? { model: { ...model, labelSpace: r.labelSpace } } : {}) });
 }
 
+/** The demo being loaded (its model and images), for the user's own files to wait for. */
+let demoLoading: Promise<void> | null = null;
+
 export async function loadDemo({ save = true } = {}): Promise<void> {
+  const loading = loadDemoNow(save);
+  demoLoading = loading;
+  try {
+    await loading;
+  } finally {
+    if (demoLoading === loading) demoLoading = null;
+  }
+}
+
+async function loadDemoNow(save: boolean): Promise<void> {
   set({ modelError: null });
   try {
     const res = await fetch(DEMO_MODEL_URL);
