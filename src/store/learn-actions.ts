@@ -93,10 +93,9 @@ export const TEXTBOOK: { id: string; title: string; why: string; failure: Settin
 export async function reproduce(caseId: string, step: 'failure' | 'fix'): Promise<void> {
   const c = TEXTBOOK.find((x) => x.id === caseId);
   if (!c || get().failureRunning) return;
-  const kept = get().failureRuns.find((r) => r.caseId === caseId && r.step === 'failure');
-  const before = { calibCount: get().calibCount };
-  const settings = step === 'failure' ? c.failure : c.fix({ calibCount: kept ? restoreCount ?? before.calibCount : before.calibCount });
-  if (step === 'failure' && caseId === 'calibration') restoreCount = before.calibCount;
+  // The user's own calibration count, kept while a failure has set it to 1, for the fix to return to.
+  if (get().calibCount > 1) restoreCount = get().calibCount;
+  const settings = step === 'failure' ? c.failure : c.fix({ calibCount: restoreCount ?? get().calibCount });
   set({ failureRunning: caseId, failureError: null });
   for (const [k, v] of Object.entries(settings)) setField(k as SettingsKey, v as never);
   await runQuantization();
@@ -116,7 +115,7 @@ export async function reproduce(caseId: string, step: 'failure' | 'fix'): Promis
   set({ failureRunning: null, failureRuns: [...get().failureRuns.filter((r) => !(r.caseId === caseId && r.step === step)), run] });
 }
 
-/** The calibration count before "too few images" was reproduced, for its fix. */
+/** The last calibration count above 1 (before "too few images" set it to 1), for its fix. */
 let restoreCount: number | null = null;
 
 function meanFinite(xs: (number | undefined)[]): number {

@@ -7,7 +7,7 @@
 import { expectedSquaredError } from '../calib/calibrators';
 import { histogramQuantile } from '../calib/histogram';
 import type { Histogram } from '../calib/histogram';
-import { fakeQuantSqnr, meanSquare } from '../analysis/views';
+import { clippedShare, fakeQuantSqnr, meanSquare } from '../analysis/views';
 import { computeScaleZeroPoint, dequantizeValue, qRange } from '../quant/qparams';
 import type { QType } from '../quant/qparams';
 import { axisLayout, channelRanges } from '../quant/weights';
@@ -71,22 +71,9 @@ export function affineLesson(h: Histogram, range: { min: number; max: number }, 
     maxRoundingError: p.scale / 2,
     levelsUsed,
     levels: q.qmax - q.qmin + 1,
-    clipped: shareOutside(h, lo, hi),
+    clipped: clippedShare(h, { min: lo, max: hi }),
     sqnrDb: err === 0 ? Infinity : 10 * Math.log10(signal / err),
   };
-}
-
-/** Share of a histogram's values outside [lo, hi] (bins counted by their centres). */
-function shareOutside(h: Histogram, lo: number, hi: number): number {
-  if (!h.total) return 0;
-  if (h.min >= lo && h.max <= hi) return 0;
-  const w = 2 ** h.exp;
-  let out = 0;
-  for (let i = 0; i < h.counts.length; i++) {
-    const x = Math.min(h.max, Math.max(h.min, (h.first + i + 0.5) * w));
-    if (x < lo || x > hi) out += h.counts[i];
-  }
-  return out / h.total;
 }
 
 /**

@@ -40,10 +40,11 @@ const opLabel = (l: { op: string; fused?: string; depthwise?: boolean }) => `${l
 export function activationMaterial(variant: Variant, stats: ActivationStats, tensor?: string): ActivationMaterial | null {
   const candidates = variant.layers.filter((l) => stats.histograms.has(l.tensor)).map((l) => ({ tensor: l.tensor, node: l.node, op: opLabel(l) }));
   if (!candidates.length) return null;
-  const mine = new Map(candidates.map((c) => [c.tensor, stats.histograms.get(c.tensor)!]));
+  const histograms = (cs: typeof candidates) => new Map(cs.map((c) => [c.tensor, stats.histograms.get(c.tensor)!]));
+  const mine = histograms(candidates);
   // By default an activation after a ReLU (or a clipping ReLU6), not a softmax output: non-negative too, but
   // not what the lessons are about.
-  const afterRelu = new Map([...mine].filter(([t]) => /Relu|Clip/.test(candidates.find((c) => c.tensor === t)!.op)));
+  const afterRelu = histograms(candidates.filter((c) => /Relu|Clip/.test(c.op)));
   const name = tensor && mine.has(tensor) ? tensor : (pickTeachingActivation(afterRelu) ?? pickTeachingActivation(mine) ?? candidates[0].tensor);
   const view = activationViewFor(variant, stats, name)!;
   const c = candidates.find((x) => x.tensor === name)!;
@@ -53,16 +54,19 @@ export function activationMaterial(variant: Variant, stats: ActivationStats, ten
 
 export function weightMaterial(variant: Variant, node?: string): WeightMaterial | null {
   const candidates: WeightMaterial['candidates'] = [];
+  const weights = new Map<string, NonNullable<ReturnType<typeof weightOf>>>();
   for (const l of variant.layers) {
-    const w = weightOf(variant, l.node);
-    if (w && !candidates.some((c) => c.node === l.node)) candidates.push({ node: l.node, op: opLabel(l), spread: channelSpread(w.values, w.dims, w.axis), depthwise: !!l.depthwise });
+    const w = weights.has(l.node) ? undefined : weightOf(variant, l.node);
+    if (!w) continue;
+    weights.set(l.node, w);
+    candidates.push({ node: l.node, op: opLabel(l), spread: channelSpread(w.values, w.dims, w.axis), depthwise: !!l.depthwise });
   }
   if (!candidates.length) return null;
   // By default the depthwise layer whose channels differ most (where per-tensor fails), else any layer's.
   const depthwise = candidates.filter((c) => c.depthwise);
   const widest = (xs: typeof candidates) => xs.reduce((a, b) => (b.spread > a.spread ? b : a));
   const chosen = candidates.find((c) => c.node === node) ?? widest(depthwise.length ? depthwise : candidates);
-  const w = weightOf(variant, chosen.node)!;
+  const w = weights.get(chosen.node)!;
   return {
     node: chosen.node,
     op: chosen.op,
