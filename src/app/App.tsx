@@ -34,7 +34,7 @@ export function App() {
       // Once per page, even where StrictMode mounts twice.
       started = true;
       void restoreWorkspace().then((restored) => {
-        if (!restored && params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo();
+        if (!restored && params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo({ auto: true });
       });
     }
     return () => {

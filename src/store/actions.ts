@@ -24,7 +24,10 @@ function isCancel(e: unknown) {
 export async function loadModelBytes(buffer: ArrayBuffer, fileName: string, { save = true, demo = false } = {}): Promise<boolean> {
   // A model the user drops while the demo is still loading waits for it, so the demo's images make way for
   // theirs instead of landing after them.
-  if (!demo) await demoLoading;
+  if (!demo) {
+    userFiles++;
+    await demoLoading;
+  }
   set({ modelStatus: 'loading', modelError: null });
   // A copy for the workspace store: the buffer itself moves to the worker.
   const copy = save && !demo ? buffer.slice(0) : null;
@@ -144,6 +147,7 @@ export async function addImageFiles(files: File[], paths?: string[], { save = tr
     set({ imagesError: 'The folder holds no files.' });
     return;
   }
+  userFiles++;
   await demoLoading;
   await dropDemoImages();
   set({ imagesStatus: 'loading', imagesError: null });
@@ -220,8 +224,12 @@ function showLabels(r: { images: ImageInfo[]; labelSource: string; labelSpace: L
 
 /** The demo being loaded (its model and images), for the user's own files to wait for. */
 let demoLoading: Promise<void> | null = null;
+/** Models and image sets the user has given the page: the demo no longer starts on its own once there is one. */
+let userFiles = 0;
 
-export async function loadDemo({ save = true } = {}): Promise<void> {
+/** `auto`: the start-up demo, which a model or images the user gave first (still loading, perhaps) keep away. */
+export async function loadDemo({ save = true, auto = false } = {}): Promise<void> {
+  if (auto && userFiles > 0) return;
   const loading = loadDemoNow(save);
   demoLoading = loading;
   try {
