@@ -8,3 +8,21 @@ declare class TextEncoder {
 }
 declare function queueMicrotask(callback: () => void): void;
 declare const performance: { now(): number };
+declare function atob(data: string): string;
+/** The part of WebAssembly the kernels use (kernels/kernels.ts). */
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports?: object);
+    readonly exports: Record<string, unknown>;
+  }
+  class Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  class Global {
+    value: unknown;
+  }
+}

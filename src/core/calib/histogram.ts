@@ -1,3 +1,6 @@
+import { align16, wasmKernels } from '../kernels/kernels';
+import type { Kernels } from '../kernels/kernels';
+
 /**
  * A streaming histogram whose bins lie on a power-of-two grid: bin k covers [k·w, (k+1)·w) with w = 2^e.
  * New data outside the current span widens it by whole bins; when more than `maxBins` would be needed the
@@ -62,9 +65,19 @@ function spanFor(lo: number, hi: number, exp: number): [number, number] {
  * histogram that will see one batch only (per-image statistics) passes 1 and keeps every bin for resolution.
  */
 export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MAX_BINS, headroom = 4): Histogram {
-  extent(data);
-  const lo = extentLo;
-  const hi = extentHi;
+  // The WebAssembly kernels (same results, ~3× faster) take a copy of the data after the count array.
+  let wasm = data.length >= WASM_MIN ? wasmKernels() : null;
+  const at = align16(4 * maxBins);
+  if (wasm) {
+    new Float32Array(wasm.reserve(at + 4 * data.length), at, data.length).set(data);
+    wasm.k.extent(at, data.length);
+    extentLo = wasm.k.lo.value as number;
+    extentHi = wasm.k.hi.value as number;
+    if (wasm.k.nan.value !== 0) wasm = null; // the kernel's counting assumes no NaN: the JavaScript loop skips them
+  } else extent(data);
+  // −0 and 0 are one extreme (which one a scan meets first depends on its order)
+  const lo = extentLo === 0 ? 0 : extentLo;
+  const hi = extentHi === 0 ? 0 : extentHi;
   if (!(lo <= hi)) return h; // empty, or NaN only
   const newMin = Math.min(h.min, lo);
   const newMax = Math.max(h.max, hi);
@@ -76,8 +89,24 @@ export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MA
   }
   let out = h.total === 0 ? { ...h, exp, first: a, counts: new Float64Array(b - a + 1) } : respan(coarsen(h, exp), a, b);
   out = { ...out, min: newMin, max: newMax, total: h.total + data.length };
-  binInto(out.counts, data, 2 ** -exp, out.first);
+  if (wasm) binWasm(wasm, out.counts, at, data.length, 2 ** -exp, out.first);
+  else binInto(out.counts, data, 2 ** -exp, out.first);
   return out;
+}
+
+/** Below this many values the copy into WebAssembly memory is not worth it. */
+const WASM_MIN = 256;
+
+/**
+ * binInto on the WebAssembly kernel, the data already at byte `at` of its memory (one count array: unlike
+ * the JavaScript loop it does not stall on runs of one bin).
+ */
+function binWasm(wasm: Kernels, counts: Float64Array, at: number, n: number, inv: number, first: number) {
+  const m = counts.length;
+  const bins = new Int32Array(wasm.reserve(at), 0, m);
+  bins.fill(0);
+  wasm.k.count(0, m, at, n, inv, first);
+  for (let k = 0; k < m; k++) counts[k] += bins[k];
 }
 
 /** Below this many values per bin array a plain loop is as fast as the split one (no scratch to clear). */

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { compileKernels } from '../../../scripts/kernels-compile';
+import type { Histogram } from '../calib/histogram';
+import { addValues, emptyHistogram } from '../calib/histogram';
+import { resampleRgb } from '../data/resize';
+import { useWasmKernels, wasmKernels } from './kernels';
+
+// The WebAssembly kernels must give exactly what their JavaScript twins give: every test below runs one
+// computation both ways and compares bit for bit.
+function both<T>(f: () => T): { js: T; wasm: T } {
+  useWasmKernels(false);
+  const js = f();
+  useWasmKernels(true);
+  const wasm = f();
+  return { js, wasm };
+}
+
+const plain = (h: Histogram) => ({ ...h, counts: [...h.counts] });
+
+afterEach(() => useWasmKernels(true));
+
+describe('WebAssembly kernels', () => {
+  it('load here (Node has WebAssembly SIMD), and kernels-wasm.ts is the current kernels.wat compiled', async () => {
+    expect(wasmKernels()).not.toBeNull();
+    const committed = readFileSync(new URL('./kernels-wasm.ts', import.meta.url), 'utf8');
+    expect(committed, 'run npm run build:kernels').toBe(await compileKernels());
+  });
+
+  it('turned off, callers get null (and use the JavaScript loops)', () => {
+    useWasmKernels(false);
+    expect(wasmKernels()).toBeNull();
+  });
+
+  it('histograms: identical extent, grid and counts to the JavaScript loops, streaming batch after batch (property)', () => {
+    // Long enough for the kernels (≥ 256 values), with ReLU-like zeros, −0, NaN, tiny and offset values.
+    const value = fc.oneof(
+      { weight: 4, arbitrary: fc.float({ min: -100, max: 100, noNaN: true }) },
+      { weight: 2, arbitrary: fc.constantFrom(0, -0) },
+      { weight: 1, arbitrary: fc.constant(Number.NaN) },
+      { weight: 1, arbitrary: fc.float({ min: Math.fround(-1e-30), max: Math.fround(1e-30), noNaN: true }) },
+      { weight: 1, arbitrary: fc.float({ min: 1000, max: 1001, noNaN: true }) },
+    );
+    const batch = fc.array(value, { minLength: 200, maxLength: 1500 });
+    fc.assert(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 3 }), fc.constantFrom(16, 128, 2048), fc.constantFrom(1, 4), (batches, maxBins, headroom) => {
+        const run = () => plain(batches.reduce((h, b) => addValues(h, Float32Array.from(b), maxBins, headroom), emptyHistogram()));
+        const { js, wasm } = both(run);
+        expect(wasm).toEqual(js);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('histograms of real-sized tensors: identical, and every value counted once', () => {
+    const data = new Float32Array(300_000);
+    let s = 7;
+    for (let i = 0; i < data.length; i++) {
+      s = (s * 1103515245 + 12345) & 0x7fffffff;
+      const g = (s / 0x7fffffff - 0.5) * 6;
+      data[i] = g > 0 ? g : 0; // a ReLU's output: half zeros
+    }
+    const { js, wasm } = both(() => plain(addValues(emptyHistogram(), data, 2048, 1)));
+    expect(wasm).toEqual(js);
+    expect(wasm.counts.reduce((a, b) => a + b, 0)).toBe(data.length);
+  });
+
+  it('resampling: identical bytes to the JavaScript passes for RGB and RGBA, any crop, odd and even sizes (property)', () => {
+    const job = fc
+      .record({ w: fc.integer({ min: 1, max: 48 }), h: fc.integer({ min: 1, max: 48 }), channels: fc.constantFrom(3 as const, 4 as const) })
+      .chain(({ w, h, channels }) =>
+        fc.record({
+          w: fc.constant(w),
+          h: fc.constant(h),
+          channels: fc.constant(channels),
+          pixels: fc.uint8Array({ minLength: w * h * channels, maxLength: w * h * channels }),
+          sx: fc.double({ min: 0, max: w - 1, noNaN: true }),
+          sy: fc.double({ min: 0, max: h - 1, noNaN: true }),
+          outW: fc.integer({ min: 1, max: 40 }),
+          outH: fc.integer({ min: 1, max: 40 }),
+        }),
+      );
+    fc.assert(
+      fc.property(job, ({ w, h, channels, pixels, sx, sy, outW, outH }) => {
+        const rect = { sx, sy, sw: w - sx, sh: h - sy };
+        const { js, wasm } = both(() => [...resampleRgb(pixels, w, h, channels, rect, outW, outH)]);
+        expect(wasm).toEqual(js);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('resampling a photo-sized image: identical bytes', () => {
+    const w = 500;
+    const h = 375;
+    const rgba = Uint8ClampedArray.from({ length: w * h * 4 }, (_, i) => (i * 7919 + (i >> 9) * 31) & 255);
+    const rect = { sx: 31.25, sy: 23.5, sw: 437.5, sh: 328 };
+    const { js, wasm } = both(() => [...resampleRgb(rgba, w, h, 4, rect, 224, 224)]);
+    expect(wasm).toEqual(js);
+  });
+});

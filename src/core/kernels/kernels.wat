@@ -1,0 +1,153 @@
+;; Quantscope's two hot loops in WebAssembly (SIMD where it pays): a histogram's extent and bin counts
+;; (calibration: every activation value of every image) and the two passes of the Lanczos resampler (every
+;; image). Each kernel computes exactly what its JavaScript twin in histogram.ts / resize.ts computes, in the
+;; same order with the same (f64) arithmetic, so results are bit-identical; tests hold them to that.
+;; Compiled by scripts/build-kernels.ts into kernels-wasm.ts; memory layout is the caller's (kernels.ts).
+(module
+  (memory (export "memory") 1)
+
+  ;; extent(p, n): min and max of the n f32 at p, NaN ignored (Infinity, -Infinity when none), into lo/hi;
+  ;; how many are NaN into nan.
+  (global $lo (export "lo") (mut f32) (f32.const inf))
+  (global $hi (export "hi") (mut f32) (f32.const -inf))
+  (global $nan (export "nan") (mut i32) (i32.const 0))
+  (func (export "extent") (param $p i32) (param $n i32)
+    (local $end i32) (local $end4 i32) (local $v v128) (local $vlo v128) (local $vhi v128)
+    (local $x f32) (local $lo f32) (local $hi f32) (local $vnan v128) (local $nan i32)
+    (local.set $vlo (f32x4.splat (f32.const inf)))
+    (local.set $vhi (f32x4.splat (f32.const -inf)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $v (v128.load (local.get $p)))
+        ;; pmin(a, b) = b < a ? b : a: a NaN never compares less, so it never replaces the running extreme
+        (local.set $vlo (f32x4.pmin (local.get $vlo) (local.get $v)))
+        (local.set $vhi (f32x4.pmax (local.get $vhi) (local.get $v)))
+        ;; a NaN lane's mask is −1: subtracting counts it
+        (local.set $vnan (i32x4.sub (local.get $vnan) (f32x4.ne (local.get $v) (local.get $v))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next)))
+    (local.set $lo (f32x4.extract_lane 0 (local.get $vlo)))
+    (local.set $hi (f32x4.extract_lane 0 (local.get $vhi)))
+    (local.set $nan (i32.add (i32.add (i32x4.extract_lane 0 (local.get $vnan)) (i32x4.extract_lane 1 (local.get $vnan)))
+      (i32.add (i32x4.extract_lane 2 (local.get $vnan)) (i32x4.extract_lane 3 (local.get $vnan)))))
+    (local.set $x (f32x4.extract_lane 1 (local.get $vlo)))
+    (local.set $lo (select (local.get $x) (local.get $lo) (f32.lt (local.get $x) (local.get $lo))))
+    (local.set $x (f32x4.extract_lane 2 (local.get $vlo)))
+    (local.set $lo (select (local.get $x) (local.get $lo) (f32.lt (local.get $x) (local.get $lo))))
+    (local.set $x (f32x4.extract_lane 3 (local.get $vlo)))
+    (local.set $lo (select (local.get $x) (local.get $lo) (f32.lt (local.get $x) (local.get $lo))))
+    (local.set $x (f32x4.extract_lane 1 (local.get $vhi)))
+    (local.set $hi (select (local.get $x) (local.get $hi) (f32.gt (local.get $x) (local.get $hi))))
+    (local.set $x (f32x4.extract_lane 2 (local.get $vhi)))
+    (local.set $hi (select (local.get $x) (local.get $hi) (f32.gt (local.get $x) (local.get $hi))))
+    (local.set $x (f32x4.extract_lane 3 (local.get $vhi)))
+    (local.set $hi (select (local.get $x) (local.get $hi) (f32.gt (local.get $x) (local.get $hi))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $x (f32.load (local.get $p)))
+        (local.set $lo (select (local.get $x) (local.get $lo) (f32.lt (local.get $x) (local.get $lo))))
+        (local.set $hi (select (local.get $x) (local.get $hi) (f32.gt (local.get $x) (local.get $hi))))
+        (local.set $nan (i32.add (local.get $nan) (f32.ne (local.get $x) (local.get $x))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $next)))
+    (global.set $lo (local.get $lo))
+    (global.set $hi (local.get $hi))
+    (global.set $nan (local.get $nan))
+  )
+
+  ;; count(c, m, p, n, inv, first): adds 1 to bin floor(x·inv) − first of the i32 count array of m bins at c for
+  ;; each of the n f32 at p. The caller guarantees every bin is in [0, m) (the data's extent sets the span) and
+  ;; that there is no NaN (extent counts them); an index is still clamped to the array, so memory outside it is
+  ;; never written whatever the input.
+  (func (export "count") (param $c i32) (param $m i32) (param $p i32) (param $n i32) (param $inv f64) (param $first f64)
+    (local $end i32) (local $last i32) (local $k i32) (local $a i32)
+    (local.set $last (i32.sub (local.get $m) (i32.const 1)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $k (i32.trunc_sat_f64_s (f64.sub (f64.floor (f64.mul (f64.promote_f32 (f32.load (local.get $p))) (local.get $inv))) (local.get $first))))
+        (local.set $k (select (local.get $k) (local.get $last) (i32.lt_u (local.get $k) (local.get $m))))
+        (local.set $a (i32.add (local.get $c) (i32.shl (local.get $k) (i32.const 2))))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $next)))
+  )
+
+  ;; horizontal(src, rowBase, channels, start, count, weights, maxTaps, mid, outW): one source row of u8
+  ;; pixels through the horizontal taps (start/count i32 per output sample, weights f32 maxTaps apart) into
+  ;; outW r, g, b f32 at mid; each channel sums w·pixel in tap order in f64, as resize.ts does.
+  (func (export "horizontal") (param $src i32) (param $rowBase i32) (param $channels i32) (param $start i32) (param $count i32)
+    (param $weights i32) (param $maxTaps i32) (param $mid i32) (param $outW i32)
+    (local $x i32) (local $j i32) (local $n i32) (local $p i32) (local $wp i32) (local $w f64)
+    (local $r f64) (local $g f64) (local $b f64)
+    (block $rows
+      (loop $nextX
+        (br_if $rows (i32.ge_u (local.get $x) (local.get $outW)))
+        (local.set $r (f64.const 0))
+        (local.set $g (f64.const 0))
+        (local.set $b (f64.const 0))
+        (local.set $n (i32.load (i32.add (local.get $count) (i32.shl (local.get $x) (i32.const 2)))))
+        (local.set $wp (i32.add (local.get $weights) (i32.shl (i32.mul (local.get $x) (local.get $maxTaps)) (i32.const 2))))
+        (local.set $p (i32.add (i32.add (local.get $src) (local.get $rowBase))
+          (i32.mul (i32.load (i32.add (local.get $start) (i32.shl (local.get $x) (i32.const 2)))) (local.get $channels))))
+        (local.set $j (i32.const 0))
+        (block $taps
+          (loop $nextJ
+            (br_if $taps (i32.ge_s (local.get $j) (local.get $n)))
+            (local.set $w (f64.promote_f32 (f32.load (local.get $wp))))
+            (local.set $r (f64.add (local.get $r) (f64.mul (local.get $w) (f64.convert_i32_u (i32.load8_u offset=0 (local.get $p))))))
+            (local.set $g (f64.add (local.get $g) (f64.mul (local.get $w) (f64.convert_i32_u (i32.load8_u offset=1 (local.get $p))))))
+            (local.set $b (f64.add (local.get $b) (f64.mul (local.get $w) (f64.convert_i32_u (i32.load8_u offset=2 (local.get $p))))))
+            (local.set $p (i32.add (local.get $p) (local.get $channels)))
+            (local.set $wp (i32.add (local.get $wp) (i32.const 4)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $nextJ)))
+        (f32.store offset=0 (local.get $mid) (f32.demote_f64 (local.get $r)))
+        (f32.store offset=4 (local.get $mid) (f32.demote_f64 (local.get $g)))
+        (f32.store offset=8 (local.get $mid) (f32.demote_f64 (local.get $b)))
+        (local.set $mid (i32.add (local.get $mid) (i32.const 12)))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (br $nextX)))
+  )
+
+  ;; accumulate(acc, mid, n, w): acc[i] += w · mid[i] for n f64 acc and f32 mid (n even), two at a time.
+  (func (export "accumulate") (param $acc i32) (param $mid i32) (param $n i32) (param $w f64)
+    (local $end i32) (local $vw v128)
+    (local.set $vw (f64x2.splat (local.get $w)))
+    (local.set $end (i32.add (local.get $acc) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $acc) (local.get $end)))
+        (v128.store (local.get $acc)
+          (f64x2.add (v128.load (local.get $acc))
+            (f64x2.mul (local.get $vw) (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $mid))))))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 16)))
+        (local.set $mid (i32.add (local.get $mid) (i32.const 8)))
+        (br $next)))
+  )
+
+  ;; round(out, acc, n): out[i] = acc[i] clamped to [0, 255] and rounded half up (JavaScript's Math.round).
+  (func (export "round") (param $out i32) (param $acc i32) (param $n i32)
+    (local $end i32) (local $a f64) (local $f f64)
+    (local.set $end (i32.add (local.get $out) (local.get $n)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $a (f64.load (local.get $acc)))
+        (local.set $f (f64.floor (local.get $a)))
+        ;; a − floor(a) is exact, so this is Math.round's half-up rule
+        (local.set $f (f64.add (local.get $f) (select (f64.const 1) (f64.const 0) (f64.ge (f64.sub (local.get $a) (local.get $f)) (f64.const 0.5)))))
+        (i32.store8 (local.get $out)
+          (select (i32.const 0)
+            (select (i32.const 255) (i32.trunc_sat_f64_u (local.get $f)) (f64.ge (local.get $a) (f64.const 255)))
+            (f64.le (local.get $a) (f64.const 0))))
+        (local.set $acc (i32.add (local.get $acc) (i32.const 8)))
+        (local.set $out (i32.add (local.get $out) (i32.const 1)))
+        (br $next)))
+  )
+)
