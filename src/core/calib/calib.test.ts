@@ -90,6 +90,28 @@ describe('streaming histogram', () => {
     );
   });
 
+  it('ActivationStats.merge (in place where the grid allows) equals folding mergeHistograms, and leaves its sources as they were (property)', () => {
+    const batch = fc.array(fc.oneof(fc.constant(0), fc.float({ min: -20, max: 20, noNaN: true }), fc.float({ min: -300, max: 300, noNaN: true })), { minLength: 1, maxLength: 300 });
+    fc.assert(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 12 }), fc.constantFrom(32, 256), (batches, perImageBins) => {
+        const perImage = batches.map((b) => {
+          const s = new ActivationStats(perImageBins, 1);
+          s.observe('t', Float32Array.from(b));
+          return s;
+        });
+        const snapshot = (s: ActivationStats) => JSON.stringify([...s.histograms.values()].map((h) => ({ ...h, counts: [...h.counts] })));
+        const before = perImage.map(snapshot);
+        const merged = new ActivationStats(1024);
+        for (const s of perImage) merged.merge(s);
+        const folded = perImage.map((s) => s.histograms.get('t')!).reduce((a, b) => mergeHistograms(a, b, 1024));
+        const m = merged.histograms.get('t')!;
+        expect({ ...m, counts: [...m.counts] }).toEqual({ ...folded, counts: [...folded.counts] });
+        expect(perImage.map(snapshot)).toEqual(before);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('never exceeds the bin budget and keeps every value in a bin', () => {
     fc.assert(
       fc.property(f32arr, f32arr, (a, b) => {

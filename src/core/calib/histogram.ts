@@ -214,6 +214,27 @@ export function mergeHistograms(a: Histogram, b: Histogram, maxBins = DEFAULT_MA
 }
 
 /**
+ * Adds b into a in place when the merge would keep a's grid (same bin width and bins: b lies within a's span
+ * at a's width, and is no finer); returns whether it did. What mergeHistograms(a, b) returns then, without
+ * allocating (merging 100 per-image histograms of every tensor allocated ~1 GB).
+ */
+export function mergeInPlace(a: Histogram, b: Histogram): boolean {
+  if (a.total === 0 || b.total === 0 || b.exp > a.exp) return b.total === 0;
+  const [s, e] = spanFor(Math.min(a.min, b.min), Math.max(a.max, b.max), a.exp);
+  if (s !== a.first || e !== a.first + a.counts.length - 1) return false;
+  const f = 2 ** (a.exp - b.exp);
+  const { counts } = a;
+  for (let i = 0; i < b.counts.length; i++) {
+    const c = b.counts[i];
+    if (c !== 0) counts[Math.floor((b.first + i) / f) - s] += c;
+  }
+  a.min = Math.min(a.min, b.min);
+  a.max = Math.max(a.max, b.max);
+  a.total += b.total;
+  return true;
+}
+
+/**
  * Value below which a fraction q of the data lies, interpolating linearly inside the bin and clamped to the
  * exact min/max.
  */

@@ -2,7 +2,7 @@ import type { TensorRange } from '../quant/qdq';
 import type { CalibratorId, CalibratorOptions, RangeScheme } from './calibrators';
 import { CALIBRATOR_DEFAULTS, calibrateRange } from './calibrators';
 import type { Histogram } from './histogram';
-import { DEFAULT_MAX_BINS, addValues, emptyHistogram, mergeHistograms } from './histogram';
+import { DEFAULT_MAX_BINS, addValues, emptyHistogram, mergeHistograms, mergeInPlace } from './histogram';
 
 /**
  * Everything calibration keeps of the activations: per float tensor an exact min/max and a mergeable
@@ -34,11 +34,19 @@ export class ActivationStats {
     this.histograms.set(name, addValues(this.histograms.get(name) ?? emptyHistogram(), data, this.maxBins, this.headroom));
   }
 
+  /** Histograms this object made by merging (others may be shared with the statistics they came from). */
+  private readonly own = new WeakSet<Histogram>();
+
   merge(other: ActivationStats): void {
     this.version++;
     for (const [name, h] of other.histograms) {
       const mine = this.histograms.get(name);
-      this.histograms.set(name, mine ? mergeHistograms(mine, h, this.maxBins) : h);
+      if (!mine) this.histograms.set(name, h); // shared until a merge makes one of our own
+      else if (!(this.own.has(mine) && mergeInPlace(mine, h))) {
+        const merged = mergeHistograms(mine, h, this.maxBins);
+        if (merged !== mine && merged !== h) this.own.add(merged);
+        this.histograms.set(name, merged);
+      }
     }
     for (const n of other.nonFloat) this.nonFloat.add(n);
     this.samples += other.samples;
