@@ -66,10 +66,12 @@ function spanFor(lo: number, hi: number, exp: number): [number, number] {
  */
 export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MAX_BINS, headroom = 4): Histogram {
   // The WebAssembly kernels (same results, ~3× faster) take a copy of the data after the count array.
-  let wasm = data.length >= WASM_MIN ? wasmKernels() : null;
   const at = align16(4 * maxBins);
-  if (wasm) {
-    new Float32Array(wasm.reserve(at + 4 * data.length), at, data.length).set(data);
+  let wasm = data.length >= WASM_MIN ? wasmKernels() : null;
+  const memory = wasm?.reserve(at + 4 * data.length);
+  if (!memory) wasm = null;
+  if (wasm && memory) {
+    new Float32Array(memory, at, data.length).set(data);
     wasm.k.extent(at, data.length);
     extentLo = wasm.k.lo.value as number;
     extentHi = wasm.k.hi.value as number;
@@ -103,7 +105,7 @@ const WASM_MIN = 256;
  */
 function binWasm(wasm: Kernels, counts: Float64Array, at: number, n: number, inv: number, first: number) {
   const m = counts.length;
-  const bins = new Int32Array(wasm.reserve(at), 0, m);
+  const bins = new Int32Array(wasm.k.memory.buffer, 0, m);
   bins.fill(0);
   wasm.k.count(0, m, at, n, inv, first);
   for (let k = 0; k < m; k++) counts[k] += bins[k];

@@ -69,7 +69,7 @@ export function resampleRgb(
   const rowLo = v.start[0];
   const rowHi = v.start[outH - 1] + v.count[outH - 1];
   const wasm = wasmKernels();
-  return wasm ? resampleWasm(wasm, src, width, channels, h, v, rowLo, rowHi, outW, outH) : resampleJs(src, width, channels, h, v, rowLo, rowHi, outW, outH);
+  return (wasm && resampleWasm(wasm, src, width, channels, h, v, rowLo, rowHi, outW, outH)) || resampleJs(src, width, channels, h, v, rowLo, rowHi, outW, outH);
 }
 
 /** The two passes in JavaScript (where WebAssembly SIMD is missing; the kernels' reference in tests). */
@@ -93,7 +93,8 @@ function resampleJs(src: Uint8Array | Uint8ClampedArray, width: number, channels
 
 /**
  * The same passes on the WebAssembly kernels (≈3× faster, identical bytes). Memory: the source rows the
- * taps reach, the horizontal taps, the intermediate rows (f32), one accumulator row (f64), the output.
+ * taps reach, the horizontal taps, the intermediate rows (f32), one accumulator row (f64), the output. Null
+ * when the kernels' memory cannot grow that far.
  */
 function resampleWasm(wasm: Kernels, src: Uint8Array | Uint8ClampedArray, width: number, channels: number, h: Taps, v: Taps, rowLo: number, rowHi: number, outW: number, outH: number) {
   const rowLen = outW * 3;
@@ -107,6 +108,7 @@ function resampleWasm(wasm: Kernels, src: Uint8Array | Uint8ClampedArray, width:
   const accAt = align16(midAt + 4 * (rows * rowLen + 2));
   const outAt = align16(accAt + 8 * (rowLen + 1));
   const buffer = wasm.reserve(outAt + outW * outH * 3);
+  if (!buffer) return null;
   new Uint8Array(buffer, 0, srcBytes).set(src.subarray(rowLo * width * channels, rowHi * width * channels));
   new Int32Array(buffer, startAt, outW).set(h.start);
   new Int32Array(buffer, countAt, outW).set(h.count);

@@ -30,6 +30,14 @@ describe('WebAssembly kernels', () => {
     expect(committed, 'run npm run build:kernels').toBe(await compileKernels());
   });
 
+  it('memory past what WebAssembly can address is refused with null (callers fall back), and the kernels still work', () => {
+    const k = wasmKernels()!;
+    expect(k.reserve(5 * 2 ** 30)).toBeNull();
+    const data = Float32Array.from({ length: 1000 }, (_, i) => (i % 7) - 3);
+    const { js, wasm } = both(() => plain(addValues(emptyHistogram(), data, 64, 1)));
+    expect(wasm).toEqual(js);
+  });
+
   it('turned off, callers get null (and use the JavaScript loops)', () => {
     useWasmKernels(false);
     expect(wasmKernels()).toBeNull();

@@ -16,8 +16,11 @@ export interface KernelExports {
 /** A kernel instance and its memory, grown on demand (one per thread: the module is small and synchronous). */
 export interface Kernels {
   k: KernelExports;
-  /** Grows the memory to at least `bytes`; returns its buffer (views made before a growth are detached). */
-  reserve(bytes: number): ArrayBuffer;
+  /**
+   * Grows the memory to at least `bytes`; returns its buffer (views made before a growth are detached), or null
+   * when it cannot grow that far (then the caller uses its JavaScript loop).
+   */
+  reserve(bytes: number): ArrayBuffer | null;
 }
 
 let instance: Kernels | null | undefined;
@@ -39,7 +42,11 @@ function instantiate(): Kernels | null {
       k,
       reserve(bytes) {
         const have = k.memory.buffer.byteLength;
-        if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+        try {
+          if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+        } catch {
+          return null; // past what this process can give (a RangeError): not an error for the caller
+        }
         return k.memory.buffer;
       },
     };
