@@ -37,6 +37,9 @@ export default function LearnPanel() {
     modelKey: x.model ? `${x.model.fileName}:${x.model.sizeBytes}` : '',
     a: x.learnActivation,
     w: x.learnWeight,
+    // The lessons' tensors belong to one run: until the current run's are in, the last run's are not shown
+    // (they would be another model's numbers under this one's name).
+    current: x.learnReport === x.report,
     loading: x.learnLoading,
     error: x.learnError,
   }));
@@ -77,8 +80,8 @@ export default function LearnPanel() {
         </div>
       ) : s.error ? (
         <p className="error">{s.error}</p>
-      ) : !s.a || !s.w ? (
-        <p className="muted">{s.loading ? 'Taking the lesson’s tensors from the model…' : 'This model has no calibrated activation or weight to teach with.'}</p>
+      ) : !s.a || !s.w || !s.current ? (
+        <p className="muted">{s.loading || !s.current ? 'Taking the lesson’s tensors from the model…' : 'This model has no calibrated activation or weight to teach with.'}</p>
       ) : (
         <div className="learn-body" data-testid="learn-body">
           {lesson.id === 'affine' && <AffineLesson key={s.a.tensor} a={s.a} />}
