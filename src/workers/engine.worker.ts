@@ -275,6 +275,11 @@ const api = {
     return added.map(publicInfo);
   },
 
+  /** Every image as the page shows it (labels final once all of a folder's files are in). */
+  imageInfos(): ImageInfo[] {
+    return state.images.map(publicInfo);
+  },
+
   /** Where the images' labels come from, as a sentence. */
   labelSource(): string {
     return state.labelSource;
