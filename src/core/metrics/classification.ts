@@ -77,16 +77,29 @@ export function asDistribution(v: ArrayLike<number>, probabilities = isDistribut
  * KL(P ‖ Q) in nats between the FP32 (P) and int8 (Q) output distributions. Whether the outputs are
  * probabilities or scores is decided from the FP32 output: a quantized softmax no longer sums to exactly 1, and
  * must not be mistaken for scores. Q is 0 for most classes of a quantized softmax, which only says the value
- * was below half a step: Q is floored at half its smallest positive entry instead of 0.
+ * was below half a step: those classes share the mass the rounding took away (1 − ΣQ, when positive; else
+ * half Q's smallest positive entry each), and Q is normalised after, so the result is never negative (it was,
+ * on SqueezeNet's softmax, when zeros were floored without renormalising).
  */
 export function klDivergence(p: ArrayLike<number>, q: ArrayLike<number>): number {
   const probabilities = isDistribution(p);
   const P = asDistribution(p, probabilities);
-  const Q = asDistribution(q, probabilities);
+  const Q = probabilities ? Float64Array.from(q, (v) => (v > 0 ? v : 0)) : asDistribution(q, false);
+  let sum = 0;
+  let zeros = 0;
   let smallest = Infinity;
-  for (let i = 0; i < Q.length; i++) if (Q[i] > 0 && Q[i] < smallest) smallest = Q[i];
-  const floor = smallest === Infinity ? 1e-12 : smallest / 2;
+  for (let i = 0; i < Q.length; i++) {
+    sum += Q[i];
+    if (Q[i] === 0) zeros++;
+    else if (Q[i] < smallest) smallest = Q[i];
+  }
+  if (zeros) {
+    const missing = probabilities && sum < 1 ? (1 - sum) / zeros : 0;
+    const fill = missing > 0 ? missing : smallest === Infinity ? 1 / Q.length : smallest / 2;
+    for (let i = 0; i < Q.length; i++) if (Q[i] === 0) Q[i] = fill;
+    sum += fill * zeros;
+  }
   let kl = 0;
-  for (let i = 0; i < P.length; i++) if (P[i] > 0) kl += P[i] * Math.log(P[i] / Math.max(Q[i], floor));
+  for (let i = 0; i < P.length; i++) if (P[i] > 0) kl += P[i] * Math.log((P[i] * sum) / Q[i]);
   return kl;
 }
