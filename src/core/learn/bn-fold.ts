@@ -7,6 +7,8 @@
 import { GraphIndex } from '../onnx/graph-index';
 import { constantsToInitializers } from '../onnx/passes/constants-to-initializers';
 import { eliminateIdentity } from '../onnx/passes/eliminate-identity';
+import { foldChannels } from '../onnx/passes/fold-batch-norm';
+import type { BatchNormParams } from '../onnx/passes/fold-batch-norm';
 import { attrFloat, tensorDims, tensorToFloat32 } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import { channelSpread } from './lessons';
@@ -37,14 +39,13 @@ export interface BnFoldLesson {
 
 interface Found {
   pair: BnPair;
-  params: Float32Array[];
-  eps: number;
+  params: BatchNormParams;
   w: Float32Array;
-  dims: number[];
   b: Float32Array;
+  folded: ReturnType<typeof foldChannels>;
 }
 
-/** The Conv + BN pairs of a model as exported; `model` is a fresh parse (its Constant nodes become initializers). */
+/** The Conv + BN pairs of a model as exported, each folded as the workbench folds; `model` is a fresh parse. */
 function foldable(model: ModelProto): Found[] {
   const graph = model.graph!;
   // As the workbench prepares a model before folding: parameters held in Constant nodes, Identity ops between.
@@ -56,30 +57,35 @@ function foldable(model: ModelProto): Found[] {
     if (bn.opType !== 'BatchNormalization' || bn.domain) continue;
     const conv = index.producer.get(bn.input[0]);
     if (!conv || conv.opType !== 'Conv' || conv.domain) continue;
-    const params = bn.input.slice(1, 5).map((n) => index.initializers.get(n));
+    const tensors = bn.input.slice(1, 5).map((n) => index.initializers.get(n));
     const w = index.initializers.get(conv.input[1]);
-    if (params.some((p) => !p) || !w) continue;
+    if (tensors.some((p) => !p) || !w) continue;
     const dims = tensorDims(w);
-    const b = conv.input[2] ? index.initializers.get(conv.input[2]) : undefined;
+    const bias = conv.input[2] ? index.initializers.get(conv.input[2]) : undefined;
     const values = tensorToFloat32(w);
-    const [gamma, , , variance] = params.map((p) => tensorToFloat32(p!));
-    const eps = attrFloat(bn, 'epsilon', 1e-5);
-    const per = values.length / dims[0];
-    const after = new Float32Array(values.length);
-    for (let o = 0; o < dims[0]; o++) {
-      const k = gamma[o] / Math.sqrt(variance[o] + eps);
-      for (let i = 0; i < per; i++) after[o * per + i] = values[o * per + i] * k;
-    }
+    const b = bias ? tensorToFloat32(bias) : new Float32Array(dims[0]);
+    const [gamma, beta, mean, variance] = tensors.map((p) => tensorToFloat32(p!));
+    const params = { gamma, beta, mean, variance, eps: attrFloat(bn, 'epsilon', 1e-5) };
+    const folded = foldChannels(values, dims[0], b, params);
     out.push({
-      pair: { conv: conv.name || conv.output[0], batchNorm: bn.name || bn.output[0], spreadBefore: channelSpread(values, dims, 0), spreadAfter: channelSpread(after, dims, 0) },
-      params: params.map((p) => tensorToFloat32(p!)),
-      eps,
+      pair: { conv: conv.name || conv.output[0], batchNorm: bn.name || bn.output[0], spreadBefore: channelSpread(values, dims, 0), spreadAfter: channelSpread(folded.weights, dims, 0) },
+      params,
       w: values,
-      dims,
-      b: b ? tensorToFloat32(b) : new Float32Array(dims[0]),
+      b,
+      folded,
     });
   }
   return out;
+}
+
+/** max |w| of each of `outC` channels (output channel first). */
+function channelAbsMax(w: Float32Array, outC: number): number[] {
+  const per = w.length / outC;
+  return Array.from({ length: outC }, (_, o) => {
+    let m = 0;
+    for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(w[o * per + i]));
+    return m;
+  });
 }
 
 /**
@@ -91,28 +97,20 @@ export function bnFoldLesson(original: ModelProto, conv?: string): BnFoldLesson 
   const all = foldable(original);
   if (!all.length) return null;
   const f = all.find((x) => x.pair.conv === conv) ?? all.reduce((a, x) => (x.pair.spreadAfter / x.pair.spreadBefore > a.pair.spreadAfter / a.pair.spreadBefore ? x : a));
-  const [gamma, beta, mean, variance] = f.params;
-  const outC = f.dims[0];
-  const per = f.w.length / outC;
-  const k = Array.from({ length: outC }, (_, o) => gamma[o] / Math.sqrt(variance[o] + f.eps));
-  const absMax = (scale: (o: number) => number) =>
-    Array.from({ length: outC }, (_, o) => {
-      let m = 0;
-      for (let i = 0; i < per; i++) m = Math.max(m, Math.abs(f.w[o * per + i] * scale(o)));
-      return m;
-    });
+  const { gamma, beta, mean, variance, eps } = f.params;
+  const outC = f.b.length;
   return {
     pair: f.pair,
     candidates: all.map((x) => x.pair),
-    epsilon: f.eps,
+    epsilon: eps,
     gamma: [...gamma],
     beta: [...beta],
     mean: [...mean],
     variance: [...variance],
-    k,
-    absMaxBefore: absMax(() => 1),
-    absMaxAfter: absMax((o) => k[o]),
+    k: [...f.folded.k],
+    absMaxBefore: channelAbsMax(f.w, outC),
+    absMaxAfter: channelAbsMax(f.folded.weights, outC),
     biasBefore: [...f.b],
-    biasAfter: Array.from({ length: outC }, (_, o) => (f.b[o] - mean[o]) * k[o] + beta[o]),
+    biasAfter: [...f.folded.bias],
   };
 }

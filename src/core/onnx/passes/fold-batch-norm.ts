@@ -7,6 +7,31 @@ export interface FoldedBatchNorm {
   batchNorm: string;
 }
 
+export interface BatchNormParams {
+  gamma: Float32Array;
+  beta: Float32Array;
+  mean: Float32Array;
+  variance: Float32Array;
+  eps: number;
+}
+
+/**
+ * The folding of one Conv's weights (output channel first) and bias: k = γ / √(σ² + ε) per output channel,
+ * w' = w·k, b' = (b − μ)·k + β; computed in float64 and rounded once, as numpy-based folders do.
+ */
+export function foldChannels(weights: Float32Array, outC: number, bias: Float32Array, p: BatchNormParams) {
+  const per = weights.length / outC;
+  const k = new Float64Array(outC);
+  const w = new Float32Array(weights.length);
+  const b = new Float32Array(outC);
+  for (let o = 0; o < outC; o++) {
+    k[o] = p.gamma[o] / Math.sqrt(p.variance[o] + p.eps);
+    for (let i = 0; i < per; i++) w[o * per + i] = weights[o * per + i] * k[o];
+    b[o] = (bias[o] - p.mean[o]) * k[o] + p.beta[o];
+  }
+  return { k, weights: w, bias: b };
+}
+
 /**
  * Folds a BatchNormalization that directly follows a Conv into the Conv's weights and bias:
  *
@@ -40,16 +65,8 @@ export function foldBatchNorm(graph: GraphProto): FoldedBatchNorm[] {
     const wDims = tensorDims(w);
     const outC = wDims[0];
     const weights = tensorToFloat32(replaced.get(w.name) ?? w);
-    const perChannel = weights.length / outC;
     const bias = b ? tensorToFloat32(b) : new Float32Array(outC);
-    const newW = new Float32Array(weights.length);
-    const newB = new Float32Array(outC);
-    for (let o = 0; o < outC; o++) {
-      // Computed in float64 and rounded once, as numpy-based folders do.
-      const k = gamma[o] / Math.sqrt(variance[o] + eps);
-      for (let i = 0; i < perChannel; i++) newW[o * perChannel + i] = weights[o * perChannel + i] * k;
-      newB[o] = (bias[o] - mean[o]) * k + beta[o];
-    }
+    const { weights: newW, bias: newB } = foldChannels(weights, outC, bias, { gamma, beta, mean, variance, eps });
     const biasName = b ? b.name : `${conv.name || conv.output[0]}_folded_bias`;
     replaced.set(w.name, makeTensor(w.name, wDims, newW));
     replaced.set(biasName, makeTensor(biasName, [outC], newB));
