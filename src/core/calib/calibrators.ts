@@ -1,6 +1,8 @@
 import type { QRange } from '../quant/qparams';
 import { computeScaleZeroPoint, roundHalfEven } from '../quant/qparams';
 import type { TensorRange } from '../quant/qdq';
+import { wasmKernels } from '../kernels/kernels';
+import type { Kernels } from '../kernels/kernels';
 import type { Histogram } from './histogram';
 import { binEdge, binWidth, histogramQuantile } from './histogram';
 
@@ -214,10 +216,14 @@ function binCentres(h: Histogram): { xs: Float64Array; cs: Float64Array } {
   return { xs, cs };
 }
 
-/** Σ c·(x − dq(q(x)))² over bin centres, quantizing exactly as `quantizeValue` / `dequantizeValue` do. */
-function squaredErrorSum(xs: Float64Array, cs: Float64Array, r: TensorRange, scheme: RangeScheme): number {
+/**
+ * Σ c·(x − dq(q(x)))² over bin centres, quantizing exactly as `quantizeValue` / `dequantizeValue` do; with `wasm`
+ * (the bins copied in by binsInWasm) the same sum by kernels.wat's sqerr.
+ */
+function squaredErrorSum(xs: Float64Array, cs: Float64Array, r: TensorRange, scheme: RangeScheme, wasm: Kernels | null = null): number {
   const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, scheme.range, scheme.symmetric);
   const { qmin, qmax } = scheme.range;
+  if (wasm) return wasm.k.sqerr(0, 8 * xs.length, xs.length, scale, zeroPoint, qmin, qmax);
   let err = 0;
   for (let k = 0; k < xs.length; k++) {
     const x = xs[k];
@@ -235,16 +241,28 @@ export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: Range
   return squaredErrorSum(xs, cs, r, scheme) / h.total;
 }
 
+/** The WebAssembly kernels with a histogram's bin centres and counts copied in (xs at 0, cs after them), or null. */
+function binsInWasm(xs: Float64Array, cs: Float64Array): Kernels | null {
+  const wasm = wasmKernels();
+  const memory = wasm?.reserve(16 * xs.length);
+  if (!wasm || !memory) return null;
+  new Float64Array(memory, 0, xs.length).set(xs);
+  new Float64Array(memory, 8 * xs.length, cs.length).set(cs);
+  return wasm;
+}
+
 /** Shrinks the range toward 0 by factors α ∈ (0, 1] and keeps the one with the least expected error. */
 function mseRange(h: Histogram, scheme: RangeScheme, o: CalibratorOptions): TensorRange {
   const { xs, cs } = binCentres(h);
+  // Every candidate's sum in WebAssembly (kernels.wat's sqerr, the same f32 and f64 steps) once the bins are copied in.
+  const wasm = binsInWasm(xs, cs);
   const full = { min: Math.min(0, h.min), max: Math.max(0, h.max) };
   let best = full;
-  let bestErr = squaredErrorSum(xs, cs, full, scheme);
+  let bestErr = squaredErrorSum(xs, cs, full, scheme, wasm);
   for (let k = 1; k < o.mseCandidates; k++) {
     const a = 1 - k / o.mseCandidates;
     const r = { min: full.min * a, max: full.max * a };
-    const e = squaredErrorSum(xs, cs, r, scheme);
+    const e = squaredErrorSum(xs, cs, r, scheme, wasm);
     if (e < bestErr) {
       bestErr = e;
       best = r;

@@ -4,8 +4,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { compileKernels } from '../../../scripts/kernels-compile';
+import { calibrateRange } from '../calib/calibrators';
 import type { Histogram } from '../calib/histogram';
 import { addValues, emptyHistogram } from '../calib/histogram';
+import { qRange } from '../quant/qparams';
 import { resampleRgb } from '../data/resize';
 import { useWasmKernels, wasmKernels } from './kernels';
 
@@ -108,5 +110,22 @@ describe('WebAssembly kernels', () => {
     const rect = { sx: 31.25, sy: 23.5, sw: 437.5, sh: 328 };
     const { js, wasm } = both(() => [...resampleRgb(rgba, w, h, 4, rect, 224, 224)]);
     expect(wasm).toEqual(js);
+  });
+  it('MSE search: the same range as the JavaScript search for asymmetric, symmetric and low-bit schemes (property)', () => {
+    const value = fc.oneof(fc.float({ min: -50, max: 50, noNaN: true }), fc.constantFrom(0, 0.1, -3), fc.float({ min: 0, max: Math.fround(1e-3), noNaN: true }));
+    const scheme = fc.constantFrom(
+      { range: qRange('uint8', false), symmetric: false },
+      { range: qRange('int8', true), symmetric: true },
+      { range: qRange('int8', false, 4), symmetric: false },
+      { range: qRange('int8', true, 2), symmetric: true },
+    );
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 3000 }), fc.constantFrom(64, 2048), scheme, (data, maxBins, sch) => {
+        const h = addValues(emptyHistogram(), Float32Array.from(data), maxBins, 1);
+        const { js, wasm } = both(() => calibrateRange('mse', h, sch, { percentile: 99.999, percentileTwoSided: true, mseCandidates: 128 }));
+        expect(wasm).toEqual(js);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

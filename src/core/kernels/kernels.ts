@@ -11,6 +11,7 @@ export interface KernelExports {
   horizontal(src: number, rowBase: number, channels: number, start: number, count: number, weights: number, maxTaps: number, mid: number, outW: number): void;
   accumulate(acc: number, mid: number, n: number, w: number): void;
   round(out: number, acc: number, n: number): void;
+  sqerr(xs: number, cs: number, n: number, scale: number, zp: number, qmin: number, qmax: number): number;
 }
 
 /** A kernel instance and its memory, grown on demand (one per thread: the module is small and synchronous). */

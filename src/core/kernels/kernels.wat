@@ -1,7 +1,8 @@
-;; Quantscope's two hot loops in WebAssembly (SIMD where it pays): a histogram's extent and bin counts
-;; (calibration: every activation value of every image) and the two passes of the Lanczos resampler (every
-;; image). Each kernel computes exactly what its JavaScript twin in histogram.ts / resize.ts computes, in the
-;; same order with the same (f64) arithmetic, so results are bit-identical; tests hold them to that.
+;; Quantscope's hot loops in WebAssembly (SIMD where it pays): a histogram's extent and bin counts
+;; (calibration: every activation value of every image), the two passes of the Lanczos resampler (every
+;; image), and the entropy and MSE calibrators' searches (every tensor, for every point of a calibration-size
+;; curve). Each kernel computes exactly what its JavaScript twin in histogram.ts / resize.ts / calibrators.ts
+;; computes, in the same order with the same arithmetic, so results are bit-identical; tests hold them to that.
 ;; Compiled by scripts/build-kernels.ts into kernels-wasm.ts; memory layout is the caller's (kernels.ts).
 (module
   (memory (export "memory") 1)
@@ -149,5 +150,26 @@
         (local.set $acc (i32.add (local.get $acc) (i32.const 8)))
         (local.set $out (i32.add (local.get $out) (i32.const 1)))
         (br $next)))
+  )
+  ;; sqerr(xs, cs, n, scale, zp, qmin, qmax): Σ c·(x − dq(q(x)))² over n f64 bin centres x at xs and counts c at
+  ;; cs, as calibrators.ts's squaredErrorSum: q = clamp(roundHalfEven(f32(f32(x) / scale)) + zp), dq = f32(scale·(q − zp)).
+  (func (export "sqerr") (param $xs i32) (param $cs i32) (param $n i32) (param $scale f32) (param $zp f64) (param $qmin f64) (param $qmax f64) (result f64)
+    (local $end i32) (local $x f64) (local $q f64) (local $d f64) (local $err f64)
+    (local.set $end (i32.add (local.get $xs) (i32.shl (local.get $n) (i32.const 3))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $xs) (local.get $end)))
+        (local.set $x (f64.load (local.get $xs)))
+        ;; f32 division of two f32 values: what rounding the f64 quotient to f32 gives
+        (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
+        (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
+          (f64.lt (local.get $q) (local.get $qmin))))
+        (local.set $d (f64.sub (local.get $x)
+          (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
+        (local.set $err (f64.add (local.get $err) (f64.mul (f64.mul (f64.load (local.get $cs)) (local.get $d)) (local.get $d))))
+        (local.set $xs (i32.add (local.get $xs) (i32.const 8)))
+        (local.set $cs (i32.add (local.get $cs) (i32.const 8)))
+        (br $next)))
+    (local.get $err)
   )
 )
