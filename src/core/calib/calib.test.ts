@@ -210,6 +210,21 @@ describe('calibrators on the same statistics', () => {
     expect(entropyThreshold(abs, 1, 128)).toBeCloseTo(512.5, 6);
   });
 
+  it('the level table gives the per-level loop\'s threshold bit for bit (property: sparse, spiky, fractional and tiny counts)', () => {
+    const hist = fc
+      .tuple(fc.integer({ min: 1, max: 2300 }), fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(1, 1e-3, 1e-300))
+      .map(([n, seed, sparsity, tail, unit]) => {
+        const r = mulberry32(seed);
+        return Float64Array.from({ length: n }, (_, k) => (r() < sparsity ? 0 : unit * 1e4 * Math.exp((-k * tail) / n) * r()));
+      });
+    fc.assert(
+      fc.property(hist, fc.constantFrom(64, 128, 256), fc.double({ min: 1e-6, max: 10, noNaN: true }), (abs, levels, width) => {
+        expect(Object.is(entropyThreshold(abs, width, levels), entropyThreshold(abs, width, levels, 'direct'))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('the prefix-sum search picks what the direct KL search picks (property, sparse and spiky histograms)', () => {
     const hist = fc
       .tuple(fc.integer({ min: 130, max: 700 }), fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.integer({ min: 1, max: 40 }))

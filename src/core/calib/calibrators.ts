@@ -82,7 +82,7 @@ function percentileRange(h: Histogram, o: CalibratorOptions): TensorRange {
  * L is the levels of the target scheme: 128 for int8 symmetric (|x| uses half the grid), 256 for uint8 over a
  * non-negative tensor.
  */
-export function entropyThreshold(abs: Float64Array, width: number, levels: number): number {
+export function entropyThreshold(abs: Float64Array, width: number, levels: number, method: 'auto' | 'direct' = 'auto'): number {
   const n = abs.length;
   if (n <= levels) return n * width;
   // Prefix sums make each candidate cost O(levels) instead of O(i): over a level's non-empty bins k (all with
@@ -98,6 +98,11 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
     NZ[k + 1] = NZ[k] + (a > 0 ? 1 : 0);
   }
   const total = A[n];
+  // A level of candidate i spans bins [⌊j·i/L⌋, ⌊(j+1)·i/L⌋): at most ⌈n/L⌉ of them, so with many levels there
+  // are far fewer distinct levels (start, width) than candidates × levels (MobileNet, L = 256: 16 K against
+  // 460 K). Each one's S·ln v is then computed once, with the same operations: the same bits, ~25× fewer logs.
+  const maxWidth = Math.ceil(n / levels);
+  const table = method === 'auto' && maxWidth < levels ? levelTable(A, NZ, maxWidth) : null;
   let bestKl = Infinity;
   let bestI = n;
   for (let i = levels; i <= n; i++) {
@@ -108,7 +113,7 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
     const lastLnLast = last > 0 ? last * Math.log(last) : 0;
     // Summed over the levels, the Σ a ln a and S ln(Q/P) parts telescope to prefix sums (bin i−1 excluded):
     // only Σ S ln v needs the levels, one logarithm each.
-    const sLnV = levelsSLnV(A, NZ, i, levels, last);
+    const sLnV = table ? levelsSLnVTable(table, maxWidth, A, NZ, i, levels, last) : levelsSLnV(A, NZ, i, levels, last);
     const vLast = lastLevelMean;
     let kl = (ALA[i] - lastLnLast + (Q - last) * Math.log(Q / P) - sLnV) / P;
     const pLast = last + (total - Q);
@@ -181,6 +186,46 @@ function levelsSLnV(A: Float64Array, NZ: Int32Array, i: number, levels: number, 
     start = end;
   }
   lastLevelMean = NZ[i] - NZ[Math.floor((levels - 1) * per)] !== 0 ? v : 0;
+  return sum;
+}
+
+/** S·ln v of every level [s, s + w) with w ≤ maxWidth, at s·maxWidth + w − 1 (0 for a level without data). */
+function levelTable(A: Float64Array, NZ: Int32Array, maxWidth: number): Float64Array {
+  const n = A.length - 1;
+  const table = new Float64Array(n * maxWidth);
+  for (let s = 0; s < n; s++) {
+    for (let w = 1; w <= maxWidth && s + w <= n; w++) {
+      const nz = NZ[s + w] - NZ[s];
+      if (nz === 0) continue;
+      const S = A[s + w] - A[s];
+      if (S > 0) table[s * maxWidth + w - 1] = S * Math.log(S / nz);
+    }
+  }
+  return table;
+}
+
+/**
+ * levelsSLnV with every level but the last read from the table (the last holds bin i−1, which is taken out of
+ * its S). A level without data adds +0, which changes no sum here (the terms are never −0): the same bits.
+ */
+function levelsSLnVTable(table: Float64Array, maxWidth: number, A: Float64Array, NZ: Int32Array, i: number, levels: number, last: number): number {
+  const per = i / levels;
+  let sum = 0;
+  let start = 0;
+  for (let j = 0; j < levels - 1; j++) {
+    const end = Math.floor((j + 1) * per);
+    sum += table[start * maxWidth + end - start - 1];
+    start = end;
+  }
+  const nz = NZ[i] - NZ[start];
+  lastLevelMean = 0;
+  if (nz !== 0) {
+    let S = A[i] - A[start];
+    const v = S / nz;
+    lastLevelMean = v;
+    if (last > 0) S -= last;
+    if (S > 0) sum += S * Math.log(v);
+  }
   return sum;
 }
 
