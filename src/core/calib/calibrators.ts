@@ -102,7 +102,15 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
   // are far fewer distinct levels (start, width) than candidates × levels (MobileNet, L = 256: 16 K against
   // 460 K). Each one's S·ln v is then computed once, with the same operations: the same bits, ~25× fewer logs.
   const maxWidth = Math.ceil(n / levels);
-  const table = method === 'auto' && maxWidth < levels ? levelTable(A, NZ, maxWidth) : null;
+  let table: Float64Array | null = null;
+  let wasm: Kernels | null = null;
+  if (method === 'auto' && maxWidth < levels) {
+    // Built straight into the kernels' memory when they run here.
+    wasm = wasmKernels();
+    const memory = wasm?.reserve(8 * n * maxWidth);
+    if (!memory) wasm = null;
+    table = levelTable(A, NZ, maxWidth, memory ? new Float64Array(memory, 0, n * maxWidth) : new Float64Array(n * maxWidth));
+  }
   let bestKl = Infinity;
   let bestI = n;
   for (let i = levels; i <= n; i++) {
@@ -113,7 +121,7 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
     const lastLnLast = last > 0 ? last * Math.log(last) : 0;
     // Summed over the levels, the Σ a ln a and S ln(Q/P) parts telescope to prefix sums (bin i−1 excluded):
     // only Σ S ln v needs the levels, one logarithm each.
-    const sLnV = table ? levelsSLnVTable(table, maxWidth, A, NZ, i, levels, last) : levelsSLnV(A, NZ, i, levels, last);
+    const sLnV = table ? levelsSLnVTable(table, maxWidth, A, NZ, i, levels, last, wasm) : levelsSLnV(A, NZ, i, levels, last);
     const vLast = lastLevelMean;
     let kl = (ALA[i] - lastLnLast + (Q - last) * Math.log(Q / P) - sLnV) / P;
     const pLast = last + (total - Q);
@@ -189,10 +197,13 @@ function levelsSLnV(A: Float64Array, NZ: Int32Array, i: number, levels: number, 
   return sum;
 }
 
-/** S·ln v of every level [s, s + w) with w ≤ maxWidth, at s·maxWidth + w − 1 (0 for a level without data). */
-function levelTable(A: Float64Array, NZ: Int32Array, maxWidth: number): Float64Array {
+/**
+ * S·ln v of every level [s, s + w) with w ≤ maxWidth, at s·maxWidth + w − 1 = s·(maxWidth − 1) + (s + w) − 1 (0 for a
+ * level without data).
+ */
+function levelTable(A: Float64Array, NZ: Int32Array, maxWidth: number, table: Float64Array): Float64Array {
   const n = A.length - 1;
-  const table = new Float64Array(n * maxWidth);
+  table.fill(0);
   for (let s = 0; s < n; s++) {
     for (let w = 1; w <= maxWidth && s + w <= n; w++) {
       const nz = NZ[s + w] - NZ[s];
@@ -206,16 +217,27 @@ function levelTable(A: Float64Array, NZ: Int32Array, maxWidth: number): Float64A
 
 /**
  * levelsSLnV with every level but the last read from the table (the last holds bin i−1, which is taken out of
- * its S). A level without data adds +0, which changes no sum here (the terms are never −0): the same bits.
+ * its S). The levels are added into four sums, level j into sum j mod 4, then (s0 + s1) + (s2 + s3): the adds do
+ * not wait for each other (kernels.wat's levelsum adds in this order too, so both give the same bits).
  */
-function levelsSLnVTable(table: Float64Array, maxWidth: number, A: Float64Array, NZ: Int32Array, i: number, levels: number, last: number): number {
-  const per = i / levels;
-  let sum = 0;
+function levelsSLnVTable(table: Float64Array, maxWidth: number, A: Float64Array, NZ: Int32Array, i: number, levels: number, last: number, wasm: Kernels | null): number {
+  const stride = maxWidth - 1;
+  const shift = 31 - Math.clz32(levels);
+  let sum: number;
   let start = 0;
-  for (let j = 0; j < levels - 1; j++) {
-    const end = Math.floor((j + 1) * per);
-    sum += table[start * maxWidth + end - start - 1];
-    start = end;
+  if (wasm && levels === 1 << shift) {
+    // ⌊(j+1)·i/L⌋ is an exact shift when L is a power of two
+    sum = wasm.k.levelsum(0, stride, i, levels, shift);
+    start = wasm.k.start.value as number;
+  } else {
+    const per = i / levels;
+    const sums = [0, 0, 0, 0];
+    for (let j = 0; j < levels - 1; j++) {
+      const end = Math.floor((j + 1) * per);
+      sums[j & 3] += table[start * stride + end - 1];
+      start = end;
+    }
+    sum = sums[0] + sums[1] + (sums[2] + sums[3]);
   }
   const nz = NZ[i] - NZ[start];
   lastLevelMean = 0;
@@ -269,21 +291,22 @@ function squaredErrorSum(xs: Float64Array, cs: Float64Array, r: TensorRange, sch
   const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, scheme.range, scheme.symmetric);
   const { qmin, qmax } = scheme.range;
   if (wasm) return wasm.k.sqerr(0, 8 * xs.length, xs.length, scale, zeroPoint, qmin, qmax);
-  let err = 0;
+  // Two sums, bin k into sum k mod 2 (sqerr's order): the adds do not wait for each other.
+  const err = [0, 0];
   for (let k = 0; k < xs.length; k++) {
     const x = xs[k];
     let q = roundHalfEven(Math.fround(Math.fround(x) / scale)) + zeroPoint;
     q = q < qmin ? qmin : q > qmax ? qmax : q;
     const d = x - Math.fround(scale * (q - zeroPoint));
-    err += cs[k] * d * d;
+    err[k & 1] += cs[k] * d * d;
   }
-  return err;
+  return err[0] + err[1];
 }
 
 /** Expected squared quantize–dequantize error of the histogram's data under a range, per value. */
 export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: RangeScheme): number {
   const { xs, cs } = binCentres(h);
-  return squaredErrorSum(xs, cs, r, scheme) / h.total;
+  return squaredErrorSum(xs, cs, r, scheme, binsInWasm(xs, cs)) / h.total;
 }
 
 /** The WebAssembly kernels with a histogram's bin centres and counts copied in (xs at 0, cs after them), or null. */

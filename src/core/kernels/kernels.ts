@@ -11,6 +11,8 @@ export interface KernelExports {
   horizontal(src: number, rowBase: number, channels: number, start: number, count: number, weights: number, maxTaps: number, mid: number, outW: number): void;
   accumulate(acc: number, mid: number, n: number, w: number): void;
   round(out: number, acc: number, n: number): void;
+  start: WebAssembly.Global;
+  levelsum(table: number, stride: number, i: number, levels: number, shift: number): number;
   sqerr(xs: number, cs: number, n: number, scale: number, zp: number, qmin: number, qmax: number): number;
 }
 

@@ -151,25 +151,96 @@
         (local.set $out (i32.add (local.get $out) (i32.const 1)))
         (br $next)))
   )
-  ;; sqerr(xs, cs, n, scale, zp, qmin, qmax): Σ c·(x − dq(q(x)))² over n f64 bin centres x at xs and counts c at
-  ;; cs, as calibrators.ts's squaredErrorSum: q = clamp(roundHalfEven(f32(f32(x) / scale)) + zp), dq = f32(scale·(q − zp)).
+  ;; levelsum(table, stride, i, levels, shift): the entropy search's sum over the levels j = 0 .. L-2 of
+  ;; candidate i of table[start * stride + end - 1] (f64 at table), level j spanning bins floor(j i / L) to
+  ;; floor((j + 1) i / L) with L = 2^shift. Level j goes into sum j mod 4, then (s0 + s1) + (s2 + s3), as
+  ;; calibrators.ts's levelsSLnVTable does. Returns the sum; the last level's start is left in the global start.
+  (global $start (export "start") (mut i32) (i32.const 0))
+  (func (export "levelsum") (param $table i32) (param $stride i32) (param $i i32) (param $levels i32) (param $shift i32) (result f64)
+    (local $ji i32) (local $stop i32) (local $start i32) (local $e0 i32) (local $e1 i32) (local $e2 i32) (local $e3 i32)
+    (local $s0 f64) (local $s1 f64) (local $s2 f64) (local $s3 f64)
+    (local.set $ji (local.get $i))
+    (local.set $stop (i32.mul (local.get $levels) (local.get $i)))
+    ;; four levels at a time while four remain (ji is level j's end, (j + 1) i)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_s (i32.add (local.get $ji) (i32.mul (local.get $i) (i32.const 3))) (local.get $stop)))
+        (local.set $e0 (i32.shr_s (local.get $ji) (local.get $shift)))
+        (local.set $e1 (i32.shr_s (i32.add (local.get $ji) (local.get $i)) (local.get $shift)))
+        (local.set $e2 (i32.shr_s (i32.add (local.get $ji) (i32.shl (local.get $i) (i32.const 1))) (local.get $shift)))
+        (local.set $e3 (i32.shr_s (i32.add (local.get $ji) (i32.mul (local.get $i) (i32.const 3))) (local.get $shift)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $start) (local.get $stride)) (local.get $e0)) (i32.const 1)) (i32.const 3))))))
+        (local.set $s1 (f64.add (local.get $s1) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $e0) (local.get $stride)) (local.get $e1)) (i32.const 1)) (i32.const 3))))))
+        (local.set $s2 (f64.add (local.get $s2) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $e1) (local.get $stride)) (local.get $e2)) (i32.const 1)) (i32.const 3))))))
+        (local.set $s3 (f64.add (local.get $s3) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $e2) (local.get $stride)) (local.get $e3)) (i32.const 1)) (i32.const 3))))))
+        (local.set $start (local.get $e3))
+        (local.set $ji (i32.add (local.get $ji) (i32.shl (local.get $i) (i32.const 2))))
+        (br $next)))
+    ;; the last 0-3 levels: j mod 4 is 0, 1, 2 for them
+    (if (i32.lt_s (local.get $ji) (local.get $stop))
+      (then
+        (local.set $e0 (i32.shr_s (local.get $ji) (local.get $shift)))
+        (local.set $s0 (f64.add (local.get $s0) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $start) (local.get $stride)) (local.get $e0)) (i32.const 1)) (i32.const 3))))))
+        (local.set $start (local.get $e0))
+        (local.set $ji (i32.add (local.get $ji) (local.get $i)))))
+    (if (i32.lt_s (local.get $ji) (local.get $stop))
+      (then
+        (local.set $e0 (i32.shr_s (local.get $ji) (local.get $shift)))
+        (local.set $s1 (f64.add (local.get $s1) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $start) (local.get $stride)) (local.get $e0)) (i32.const 1)) (i32.const 3))))))
+        (local.set $start (local.get $e0))
+        (local.set $ji (i32.add (local.get $ji) (local.get $i)))))
+    (if (i32.lt_s (local.get $ji) (local.get $stop))
+      (then
+        (local.set $e0 (i32.shr_s (local.get $ji) (local.get $shift)))
+        (local.set $s2 (f64.add (local.get $s2) (f64.load (i32.add (local.get $table)
+          (i32.shl (i32.sub (i32.add (i32.mul (local.get $start) (local.get $stride)) (local.get $e0)) (i32.const 1)) (i32.const 3))))))
+        (local.set $start (local.get $e0))))
+    (global.set $start (local.get $start))
+    (f64.add (f64.add (local.get $s0) (local.get $s1)) (f64.add (local.get $s2) (local.get $s3)))
+  )
+
+  ;; sqerr(xs, cs, n, scale, zp, qmin, qmax): sum of c (x - dq(q(x)))^2 over n f64 bin centres x at xs and counts c
+  ;; at cs, as calibrators.ts's squaredErrorSum: q = clamp(roundHalfEven(f32(f32(x) / scale)) + zp), dq =
+  ;; f32(scale (q - zp)); bin k into sum k mod 2, then sum 0 + sum 1.
   (func (export "sqerr") (param $xs i32) (param $cs i32) (param $n i32) (param $scale f32) (param $zp f64) (param $qmin f64) (param $qmax f64) (result f64)
-    (local $end i32) (local $x f64) (local $q f64) (local $d f64) (local $err f64)
-    (local.set $end (i32.add (local.get $xs) (i32.shl (local.get $n) (i32.const 3))))
+    (local $end i32) (local $x f64) (local $q f64) (local $d f64) (local $e0 f64) (local $e1 f64)
+    (local.set $end (i32.add (local.get $xs) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $xs) (local.get $end)))
-        (local.set $x (f64.load (local.get $xs)))
         ;; f32 division of two f32 values: what rounding the f64 quotient to f32 gives
+        (local.set $x (f64.load offset=0 (local.get $xs)))
         (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
         (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
           (f64.lt (local.get $q) (local.get $qmin))))
         (local.set $d (f64.sub (local.get $x)
           (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
-        (local.set $err (f64.add (local.get $err) (f64.mul (f64.mul (f64.load (local.get $cs)) (local.get $d)) (local.get $d))))
-        (local.set $xs (i32.add (local.get $xs) (i32.const 8)))
-        (local.set $cs (i32.add (local.get $cs) (i32.const 8)))
+        (local.set $e0 (f64.add (local.get $e0) (f64.mul (f64.mul (f64.load offset=0 (local.get $cs)) (local.get $d)) (local.get $d))))
+        (local.set $x (f64.load offset=8 (local.get $xs)))
+        (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
+        (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
+          (f64.lt (local.get $q) (local.get $qmin))))
+        (local.set $d (f64.sub (local.get $x)
+          (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
+        (local.set $e1 (f64.add (local.get $e1) (f64.mul (f64.mul (f64.load offset=8 (local.get $cs)) (local.get $d)) (local.get $d))))
+        (local.set $xs (i32.add (local.get $xs) (i32.const 16)))
+        (local.set $cs (i32.add (local.get $cs) (i32.const 16)))
         (br $next)))
-    (local.get $err)
+    (if (i32.and (local.get $n) (i32.const 1))
+      (then
+        (local.set $x (f64.load offset=0 (local.get $xs)))
+        (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
+        (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
+          (f64.lt (local.get $q) (local.get $qmin))))
+        (local.set $d (f64.sub (local.get $x)
+          (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
+        (local.set $e0 (f64.add (local.get $e0) (f64.mul (f64.mul (f64.load offset=0 (local.get $cs)) (local.get $d)) (local.get $d))))))
+    (f64.add (local.get $e0) (local.get $e1))
   )
 )
