@@ -51,6 +51,8 @@ export interface AppRun {
   variants: number;
   sqnrSamples: number;
   longTasks: { count: number; over100: number; longestMs: number; totalMs: number };
+  /** main-thread tasks over 100 ms before Run (page start, the model and the folder read), in ms */
+  longTasksBeforeRun: number[];
   /**
    * measureUserAgentSpecificMemory sampled each second during the run (Chromium answers only every several
    * seconds while the workers compute, so the peak may be missed) and once after it.
@@ -243,7 +245,7 @@ export async function appRun(
     const g = globalThis as unknown as Win;
     if (g.__memory) g.__memory.stop = true;
     const s = g.quantscope.store.getState();
-    return { long: g.__longTasks.slice(n), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0 };
+    return { long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0 };
   }, longBefore);
   const { sqnrSamples, variants } = w;
   await context.close();
@@ -275,6 +277,7 @@ export async function appRun(
       longestMs: Math.max(0, ...longs),
       totalMs: longs.reduce((a, b) => a + b, 0),
     },
+    longTasksBeforeRun: w.early.filter((d) => d > 100),
     memory: w.memory && after ? { peakTotal: w.memory.peakTotal, peakWorkers: w.memory.peakWorkers, peakPage: w.memory.peakPage, samples: w.memory.samples, afterTotal: after.total, afterWorkers: after.workers } : undefined,
   };
 }

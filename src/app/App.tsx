@@ -4,6 +4,7 @@ import { onEngineDeath } from '../bridge/engine';
 import { addDropped, loadDemo, recoverFromEngineDeath, restoreWorkspace, watchSettings } from '../store/actions';
 import { toggleLearn } from '../store/learn-actions';
 import { appStore, useApp, useAppShallow } from '../store/store';
+import { preloadPlotly } from '../ui/analysis/Plot';
 import { Results } from '../ui/results/Results';
 import { DatasetView } from '../ui/dataset/DatasetView';
 import { ImagesCard } from '../ui/setup/ImagesCard';
@@ -33,6 +34,7 @@ export function App() {
     if (!started) {
       // Once per page, even where StrictMode mounts twice.
       started = true;
+      preloadPlotly();
       void restoreWorkspace().then((restored) => {
         if (!restored && params.get('demo') !== '0' && appStore.getState().model === null) void loadDemo({ auto: true });
       });

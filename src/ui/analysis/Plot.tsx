@@ -27,8 +27,41 @@ function inOwnTask<T>(work: () => Promise<T> | T): Promise<T> {
 
 /** Plotly (about 1 MB) loads on the first chart, not with the page. */
 export function loadPlotly(): Promise<PlotlyModule> {
-  plotly ??= import('plotly.js-basic-dist-min').then((m) => m.default);
+  plotly ??= import('plotly.js-basic-dist-min').then(
+    (m) => m.default,
+    (e: unknown) => {
+      plotly = null; // tried again by the next chart
+      throw e;
+    },
+  );
   return plotly;
+}
+
+/**
+ * Loads Plotly and draws one hidden chart while the page is idle. Evaluating its module (~150–250 ms here) and
+ * its first draw (~80 ms of one-time set-up, whatever the chart) are main-thread tasks of their own; done
+ * lazily they landed when the first results appeared, freezing the page as the user looked at them.
+ */
+export function preloadPlotly(): void {
+  const whenIdle = (work: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(work, { timeout: 5000 }) : setTimeout(work, 2000));
+  whenIdle(() => {
+    void loadPlotly()
+      .then((P) =>
+        inOwnTask(async () => {
+          const div = document.createElement('div');
+          div.setAttribute('aria-hidden', 'true');
+          div.style.cssText = 'position:fixed;left:-10000px;top:0;width:320px;height:200px;visibility:hidden';
+          document.body.appendChild(div);
+          try {
+            await P.react(div, [{ type: 'bar', x: [0], y: [1] }], { autosize: true }, { displayModeBar: false });
+          } finally {
+            P.purge(div);
+            div.remove();
+          }
+        }),
+      )
+      .catch(() => {}); // a chart that needs Plotly reports the failure when it loads it again
+  });
 }
 
 /**
