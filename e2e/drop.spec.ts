@@ -62,6 +62,9 @@ test('dropping an ImageFolder tree adds its images with labels from the synset f
   await expect(page.getByTestId('broken-files')).toContainText('broken.jpg: the image is corrupt');
   await expect(page.getByTestId('broken-files')).toContainText('empty.png: the file is empty');
   await expect(page.getByTestId('broken-files')).toContainText('notes.txt: not an image');
+  // With the model loaded, each image was decoded for its 32×32 input as it was read, and kept for the run.
+  const memory = await page.evaluate(() => (globalThis as unknown as { quantscope: { engine: () => { memory: () => Promise<{ decodedImages: number; decodedBytes: number }> } } }).quantscope.engine().memory());
+  expect(memory).toMatchObject({ decodedImages: 6, decodedBytes: 6 * 32 * 32 * 3 });
 });
 
 test('dropping a .zip of an ImageFolder tree loads its images with labels; a zip bomb inside is skipped with its reason', async ({ page }) => {

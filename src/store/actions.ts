@@ -165,7 +165,8 @@ export async function addImageFiles(files: File[], paths?: string[], { save = tr
       const part = files.slice(from, from + step);
       const onProgress = (e: ProgressEvent) =>
         set({ progress: step === files.length ? e : { ...e, done: from + e.done, total: files.length, elapsedMs: performance.now() - start } });
-      added.push(...(await engine().addFiles(part, proxy(onProgress), paths?.slice(from, from + step))));
+      // With a model loaded, the engine also decodes the images for its input (the run then need not).
+      added.push(...(await engine().addFiles(part, proxy(onProgress), paths?.slice(from, from + step), get().model ? currentPreprocess() : undefined)));
     }
     // Only the files read are kept (a cancel stops part way).
     const kept = imagesCancelled ? files.slice(0, added.length) : files;
