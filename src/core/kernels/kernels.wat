@@ -65,9 +65,38 @@
   ;; that there is no NaN (extent counts them); an index is still clamped to the array, so memory outside it is
   ;; never written whatever the input.
   (func (export "count") (param $c i32) (param $m i32) (param $p i32) (param $n i32) (param $inv f64) (param $first f64)
-    (local $end i32) (local $last i32) (local $k i32) (local $a i32)
+    (local $end i32) (local $end4 i32) (local $last i32) (local $k i32) (local $a i32)
+    (local $v v128) (local $vinv v128) (local $vfirst v128) (local $vk v128) (local $vm v128) (local $vlast v128) (local $vc v128)
     (local.set $last (i32.sub (local.get $m) (i32.const 1)))
     (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $p) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (local.set $vinv (f64x2.splat (local.get $inv)))
+    (local.set $vfirst (f64x2.splat (local.get $first)))
+    (local.set $vm (i32x4.splat (local.get $m)))
+    (local.set $vlast (i32x4.splat (local.get $last)))
+    (local.set $vc (i32x4.splat (local.get $c)))
+    ;; Four values at a time: their bins computed in f64x2 pairs exactly as below, then counted one by one.
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.ge_u (local.get $p) (local.get $end4)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $vk (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.sub (f64x2.floor (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (local.get $vinv))) (local.get $vfirst)))
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.sub (f64x2.floor (f64x2.mul
+            (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))) (local.get $vinv))) (local.get $vfirst)))))
+        ;; a bin outside [0, m) goes to the last (never happens: the extent sets the span), as below
+        (local.set $vk (v128.bitselect (local.get $vk) (local.get $vlast) (i32x4.lt_u (local.get $vk) (local.get $vm))))
+        (local.set $vk (i32x4.add (local.get $vc) (i32x4.shl (local.get $vk) (i32.const 2))))
+        (local.set $a (i32x4.extract_lane 0 (local.get $vk)))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $a (i32x4.extract_lane 1 (local.get $vk)))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $a (i32x4.extract_lane 2 (local.get $vk)))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $a (i32x4.extract_lane 3 (local.get $vk)))
+        (i32.store (local.get $a) (i32.add (i32.load (local.get $a)) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $next4)))
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
