@@ -49,6 +49,8 @@ test('dropping an ImageFolder tree adds its images with labels from the synset f
   writeFileSync(join(tree, 'unlabelled', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 1, 2, 3]));
   writeFileSync(join(tree, 'unlabelled', 'empty.png'), Buffer.alloc(0));
 
+  const failed: string[] = [];
+  page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
   await page.goto('/?demo=0');
   // A 1000-class model, so ImageNet synsets in folder names become labels.
   await page.getByTestId('model-input').setInputFiles({ name: 'imagenet1000.onnx', mimeType: 'application/octet-stream', buffer: thousandClassModel() });
@@ -65,6 +67,10 @@ test('dropping an ImageFolder tree adds its images with labels from the synset f
   // With the model loaded, each image was decoded for its 32×32 input as it was read, and kept for the run.
   const memory = await page.evaluate(() => (globalThis as unknown as { quantscope: { engine: () => { memory: () => Promise<{ decodedImages: number; decodedBytes: number }> } } }).quantscope.engine().memory());
   expect(memory).toMatchObject({ decodedImages: 6, decodedBytes: 6 * 32 * 32 * 3 });
+  // The preprocessing preview's channel pictures load (they were released while still shown).
+  await expect(page.getByTestId('tensor-channel-2').locator('img')).toHaveJSProperty('complete', true);
+  expect(await page.getByTestId('tensor-channel-2').locator('img').evaluate((i) => (i as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  expect(failed).toEqual([]);
 });
 
 test('dropping a .zip of an ImageFolder tree loads its images with labels; a zip bomb inside is skipped with its reason', async ({ page }) => {

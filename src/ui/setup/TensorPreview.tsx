@@ -23,25 +23,27 @@ export function TensorPreview() {
   useEffect(() => {
     if (!usable || !s.model) return;
     let alive = true;
-    const made: string[] = [];
     engine()
       .previewTensor(currentPreprocess())
       .then((p) => {
         if (!alive || !p) return;
-        const channels = p.channels.map((c) => {
-          const url = URL.createObjectURL(c.png);
-          made.push(url);
-          return { ...c, url };
-        });
+        const channels = p.channels.map((c) => ({ ...c, url: URL.createObjectURL(c.png) }));
         setPreview({ name: p.name, width: p.width, height: p.height, channels });
         setError(null);
       })
       .catch((e: unknown) => alive && setError(e instanceof Error ? e.message : String(e)));
     return () => {
       alive = false;
-      for (const u of made) URL.revokeObjectURL(u);
     };
   }, [s.presetId, s.w, s.h, s.images, s.model, usable]);
+  // A preview's pictures are released once another replaces it (or the card goes): released when a new
+  // request started, the pictures still shown failed to load (ERR_FILE_NOT_FOUND, an empty frame).
+  useEffect(
+    () => () => {
+      for (const c of preview?.channels ?? []) URL.revokeObjectURL(c.url);
+    },
+    [preview],
+  );
 
   if (!usable || !s.model) return null;
   if (error) return <p className="error small">The preview failed: {error}</p>;
