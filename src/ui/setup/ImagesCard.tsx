@@ -60,7 +60,7 @@ export function ImagesCard() {
       <input ref={files} type="file" hidden multiple accept="image/*,.zip,application/zip" data-testid="files-input" onChange={onPick} />
       {status === 'loading' && progress?.phase === 'decode' && (
         <div className="row">
-          <ProgressLine progress={progress} label="Checking images" testId="images-progress" />
+          <ProgressLine progress={progress} label={hasModel ? 'Decoding images for the model' : 'Checking images'} testId="images-progress" />
           <button type="button" className="link small" onClick={cancelImages} data-testid="cancel-images">
             Cancel
           </button>
