@@ -4,10 +4,10 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { compileKernels } from '../../../scripts/kernels-compile';
+import { absHistogram } from '../../../test/arbitraries';
 import { calibrateRange, entropyThreshold, expectedSquaredError } from '../calib/calibrators';
 import type { Histogram } from '../calib/histogram';
 import { addValues, emptyHistogram } from '../calib/histogram';
-import { mulberry32 } from '../data/split';
 import { qRange } from '../quant/qparams';
 import { resampleRgb } from '../data/resize';
 import { useWasmKernels, wasmKernels } from './kernels';
@@ -112,15 +112,10 @@ describe('WebAssembly kernels', () => {
     const { js, wasm } = both(() => [...resampleRgb(rgba, w, h, 4, rect, 224, 224)]);
     expect(wasm).toEqual(js);
   });
+
   it('entropy search: the same threshold as the JavaScript search, its levels summed in the same order (property)', () => {
-    const hist = fc
-      .tuple(fc.integer({ min: 1, max: 2300 }), fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(1, 1e-3, 1e-300))
-      .map(([n, seed, sparsity, tail, unit]) => {
-        const r = mulberry32(seed);
-        return Float64Array.from({ length: n }, (_, k) => (r() < sparsity ? 0 : unit * 1e4 * Math.exp((-k * tail) / n) * r()));
-      });
     fc.assert(
-      fc.property(hist, fc.constantFrom(64, 128, 256), fc.double({ min: 1e-6, max: 10, noNaN: true }), (abs, levels, width) => {
+      fc.property(absHistogram(), fc.constantFrom(64, 128, 256), fc.double({ min: 1e-6, max: 10, noNaN: true }), (abs, levels, width) => {
         const { js, wasm } = both(() => entropyThreshold(abs, width, levels));
         expect(Object.is(wasm, js)).toBe(true);
       }),
