@@ -30,7 +30,8 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
 
   // The graph: one box per node; clicking a conv selects it in the table and the details, with its weights.
   const graph = page.getByTestId('graph');
-  expect(await graph.locator('g.gnode.has-row').count()).toBeGreaterThan(40);
+  // (laid out in a task of its own, which may come after the charts now that Plotly is loaded before the run)
+  await expect.poll(() => graph.locator('g.gnode.has-row').count()).toBeGreaterThan(40);
   // A conv inside the part of the graph in view (the rest is reached by panning).
   const view = (await graph.boundingBox())!;
   const convNodes = graph.locator('g.gnode.has-row[data-op=Conv]');

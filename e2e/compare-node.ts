@@ -26,11 +26,11 @@ export async function compareWithNode(
         currentSplit: () => { evalIds: number[] };
       };
       const q = (globalThis as unknown as { quantscope: Q }).quantscope;
-      // This evaluate's result (8 images as plain arrays) is built and serialized on the page's main thread in a
-      // task of ~1 s: marked, so that long-task reports leave the test's own work out.
+      const r = await q.engine().sampleOutputs(variant, q.currentPreprocess(), q.currentSplit().evalIds.slice(0, count));
+      // The result (8 images as plain arrays) is built and serialized on the page's main thread, in the task
+      // that starts here (~1 s): marked, so that long-task reports leave the test's own work out.
       const g = globalThis as unknown as { __harnessTasks?: number[] };
       (g.__harnessTasks ??= []).push(performance.now());
-      const r = await q.engine().sampleOutputs(variant, q.currentPreprocess(), q.currentSplit().evalIds.slice(0, count));
       return { inputs: r.inputs.map((a) => Array.from(a)), outputs: r.outputs.map((a) => Array.from(a)), dims: r.dims };
     },
     { variant, count },
