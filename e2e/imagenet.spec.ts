@@ -82,7 +82,7 @@ async function recordLongTasks(page: Page) {
 
 /**
  * The page's long tasks but those of the test itself: compareWithNode's evaluate returns 8 images as plain
- * arrays, built and serialized on the main thread (~1 s); it marks when it starts.
+ * arrays, built and serialized on the main thread (~1 s); it marks when that task starts.
  */
 async function appLongTasks(page: Page): Promise<{ start: number; duration: number }[]> {
   const { tasks, harness } = await page.evaluate(() => {

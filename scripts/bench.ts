@@ -91,9 +91,9 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
     inputs: pixels,
     images: N,
   });
-  // The calibration-size curve (per-image pass, then for 3 draws every subset merged and its ranges computed by
-  // 4 calibrators) against one calibration on all N images with the 4 calibrators' ranges; statistics (model
-  // runs, histograms, merges) and range searches timed apart.
+  // The calibration-size curve on the largest set (per-image pass, then for 3 draws every subset merged and its
+  // ranges computed by 4 calibrators) against one calibration on the same images with the 4 calibrators'
+  // ranges; statistics (model runs, histograms, merges) and range searches timed apart.
   const calibrators: CalibratorId[] = ['minmax', 'percentile', 'entropy', 'mse'];
   const scheme = { range: qRange('uint8', false), symmetric: false };
   const curveInputs = [...referenceCalibration(m, CURVE_N)];

@@ -1,7 +1,7 @@
 import type { QRange } from '../quant/qparams';
 import { computeScaleZeroPoint, roundHalfEven } from '../quant/qparams';
 import type { TensorRange } from '../quant/qdq';
-import { wasmKernels } from '../kernels/kernels';
+import { wasmKernelsWith } from '../kernels/kernels';
 import type { Kernels } from '../kernels/kernels';
 import type { Histogram } from './histogram';
 import { binEdge, binWidth, histogramQuantile } from './histogram';
@@ -106,10 +106,9 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
   let wasm: Kernels | null = null;
   if (method === 'auto' && maxWidth < levels) {
     // Built straight into the kernels' memory when they run here.
-    wasm = wasmKernels();
-    const memory = wasm?.reserve(8 * n * maxWidth);
-    if (!memory) wasm = null;
-    table = levelTable(A, NZ, maxWidth, memory ? new Float64Array(memory, 0, n * maxWidth) : new Float64Array(n * maxWidth));
+    const got = wasmKernelsWith(8 * n * maxWidth);
+    wasm = got?.wasm ?? null;
+    table = levelTable(A, NZ, maxWidth, got ? new Float64Array(got.memory, 0, n * maxWidth) : new Float64Array(n * maxWidth));
   }
   let bestKl = Infinity;
   let bestI = n;
@@ -311,12 +310,11 @@ export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: Range
 
 /** The WebAssembly kernels with a histogram's bin centres and counts copied in (xs at 0, cs after them), or null. */
 function binsInWasm(xs: Float64Array, cs: Float64Array): Kernels | null {
-  const wasm = wasmKernels();
-  const memory = wasm?.reserve(16 * xs.length);
-  if (!wasm || !memory) return null;
-  new Float64Array(memory, 0, xs.length).set(xs);
-  new Float64Array(memory, 8 * xs.length, cs.length).set(cs);
-  return wasm;
+  const got = wasmKernelsWith(16 * xs.length);
+  if (!got) return null;
+  new Float64Array(got.memory, 0, xs.length).set(xs);
+  new Float64Array(got.memory, 8 * xs.length, cs.length).set(cs);
+  return got.wasm;
 }
 
 /** Shrinks the range toward 0 by factors α ∈ (0, 1] and keeps the one with the least expected error. */

@@ -1,4 +1,4 @@
-import { align16, wasmKernels } from '../kernels/kernels';
+import { align16, wasmKernelsWith } from '../kernels/kernels';
 import type { Kernels } from '../kernels/kernels';
 
 /**
@@ -67,11 +67,10 @@ function spanFor(lo: number, hi: number, exp: number): [number, number] {
 export function addValues(h: Histogram, data: Float32Array, maxBins = DEFAULT_MAX_BINS, headroom = 4): Histogram {
   // The WebAssembly kernels (same results, ~3× faster) take a copy of the data after the count array.
   const at = align16(4 * maxBins);
-  let wasm = data.length >= WASM_MIN ? wasmKernels() : null;
-  const memory = wasm?.reserve(at + 4 * data.length);
-  if (!memory) wasm = null;
-  if (wasm && memory) {
-    new Float32Array(memory, at, data.length).set(data);
+  const got = data.length >= WASM_MIN ? wasmKernelsWith(at + 4 * data.length) : null;
+  let wasm = got?.wasm ?? null;
+  if (got && wasm) {
+    new Float32Array(got.memory, at, data.length).set(data);
     wasm.k.extent(at, data.length);
     extentLo = wasm.k.lo.value as number;
     extentHi = wasm.k.hi.value as number;

@@ -65,6 +65,16 @@ export function wasmKernels(): Kernels | null {
   return instance;
 }
 
+/**
+ * The kernels with their memory grown to at least `bytes`, and that memory (views on it are valid until the
+ * next growth); null where the kernels cannot run or the memory cannot grow (callers use their JavaScript twins).
+ */
+export function wasmKernelsWith(bytes: number): { wasm: Kernels; memory: ArrayBuffer } | null {
+  const wasm = wasmKernels();
+  const memory = wasm?.reserve(bytes);
+  return wasm && memory ? { wasm, memory } : null;
+}
+
 /** Turns the WebAssembly kernels off or on (tests compare both paths; the results must be identical). */
 export function useWasmKernels(on: boolean): void {
   enabled = on;
