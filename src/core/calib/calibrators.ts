@@ -302,10 +302,15 @@ function squaredErrorSum(xs: Float64Array, cs: Float64Array, r: TensorRange, sch
   return err[0] + err[1];
 }
 
+/** Σ c·(x − dq(q(x)))² over values xs with counts cs: the WebAssembly kernel where it runs, else its JavaScript twin. */
+export function binsSquaredError(xs: Float64Array, cs: Float64Array, r: TensorRange, scheme: RangeScheme): number {
+  return squaredErrorSum(xs, cs, r, scheme, binsInWasm(xs, cs));
+}
+
 /** Expected squared quantize–dequantize error of the histogram's data under a range, per value. */
 export function expectedSquaredError(h: Histogram, r: TensorRange, scheme: RangeScheme): number {
   const { xs, cs } = binCentres(h);
-  return squaredErrorSum(xs, cs, r, scheme, binsInWasm(xs, cs)) / h.total;
+  return binsSquaredError(xs, cs, r, scheme) / h.total;
 }
 
 /** The WebAssembly kernels with a histogram's bin centres and counts copied in (xs at 0, cs after them), or null. */

@@ -5,9 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { compileKernels } from '../../../scripts/kernels-compile';
 import { absHistogram } from '../../../test/arbitraries';
-import { calibrateRange, entropyThreshold, expectedSquaredError } from '../calib/calibrators';
+import { binsSquaredError, calibrateRange, entropyThreshold, expectedSquaredError } from '../calib/calibrators';
 import type { Histogram } from '../calib/histogram';
 import { addValues, emptyHistogram } from '../calib/histogram';
+import { mulberry32 } from '../data/split';
 import { qRange } from '../quant/qparams';
 import { resampleRgb } from '../data/resize';
 import { useWasmKernels, wasmKernels } from './kernels';
@@ -143,5 +144,29 @@ describe('WebAssembly kernels', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('MSE sum: the same bits as the JavaScript sum for any values and counts, so the same summation order (property)', () => {
+    // Histogram bin centres lie on a power-of-two grid, so their sums are often exact in any order; arbitrary
+    // doubles and fractional counts are not, which is what tells a reordered sum apart.
+    const scheme = fc.constantFrom({ range: qRange('uint8', false), symmetric: false }, { range: qRange('int8', true, 3), symmetric: true });
+    let differed = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 70 }), fc.integer(), scheme, fc.double({ min: 0.05, max: 1, noNaN: true }), (n, seed, sch, clip) => {
+        const random = mulberry32(seed);
+        const xs = Float64Array.from({ length: n }, () => 80 * random() - 40);
+        const cs = Float64Array.from({ length: n }, () => 1e6 * random());
+        const r = { min: -30 * clip, max: 30 * clip };
+        const { js, wasm } = both(() => binsSquaredError(xs, cs, r, sch));
+        expect(Object.is(wasm, js)).toBe(true);
+        // the order matters for these inputs: summing in index order instead gives other bits for some of them
+        let plain = 0;
+        const parts = both(() => [...xs.keys()].map((k) => binsSquaredError(xs.subarray(k, k + 1), cs.subarray(k, k + 1), r, sch))).js;
+        for (const p of parts) plain += p;
+        if (!Object.is(plain, js)) differed++;
+      }),
+      { numRuns: 300 },
+    );
+    expect(differed).toBeGreaterThan(10);
   });
 });

@@ -236,40 +236,66 @@
 
   ;; sqerr(xs, cs, n, scale, zp, qmin, qmax): sum of c (x - dq(q(x)))^2 over n f64 bin centres x at xs and counts c
   ;; at cs, as calibrators.ts's squaredErrorSum: q = clamp(roundHalfEven(f32(f32(x) / scale)) + zp), dq =
-  ;; f32(scale (q - zp)); bin k into sum k mod 2, then sum 0 + sum 1.
+  ;; f32(scale (q - zp)); bin k into sum k mod 2, then sum 0 + sum 1. Four bins at a time: the f32 steps in one
+  ;; f32x4, the f64 ones in two f64x2 whose lanes are the two sums (bins 4m, 4m+2 into lane 0 in that order).
   (func (export "sqerr") (param $xs i32) (param $cs i32) (param $n i32) (param $scale f32) (param $zp f64) (param $qmin f64) (param $qmax f64) (result f64)
-    (local $end i32) (local $x f64) (local $q f64) (local $d f64) (local $e0 f64) (local $e1 f64)
-    (local.set $end (i32.add (local.get $xs) (i32.shl (i32.and (local.get $n) (i32.const -2)) (i32.const 3))))
+    (local $end i32) (local $end4 i32) (local $k i32) (local $x f64) (local $q f64) (local $d f64) (local $e0 f64) (local $e1 f64)
+    (local $x01 v128) (local $x23 v128) (local $qf v128) (local $q01 v128) (local $q23 v128) (local $acc v128)
+    (local $vscale v128) (local $vscale64 v128) (local $vzp v128) (local $vqmin v128) (local $vqmax v128)
+    (local.set $vscale (f32x4.splat (local.get $scale)))
+    (local.set $vscale64 (f64x2.splat (f64.promote_f32 (local.get $scale))))
+    (local.set $vzp (f64x2.splat (local.get $zp)))
+    (local.set $vqmin (f64x2.splat (local.get $qmin)))
+    (local.set $vqmax (f64x2.splat (local.get $qmax)))
+    (local.set $end (i32.add (local.get $xs) (i32.shl (local.get $n) (i32.const 3))))
+    (local.set $end4 (i32.add (local.get $xs) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 3))))
+    (block $done4
+      (loop $next4
+        (br_if $done4 (i32.ge_u (local.get $xs) (local.get $end4)))
+        (local.set $x01 (v128.load offset=0 (local.get $xs)))
+        (local.set $x23 (v128.load offset=16 (local.get $xs)))
+        ;; f32(x) for the four bins, divided by the f32 scale (an f32 division: what rounding the f64 quotient of
+        ;; two f32 values to f32 gives), rounded half to even
+        (local.set $qf (f32x4.nearest (f32x4.div
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (f32x4.demote_f64x2_zero (local.get $x01)) (f32x4.demote_f64x2_zero (local.get $x23)))
+          (local.get $vscale))))
+        (local.set $q01 (f64x2.add (f64x2.promote_low_f32x4 (local.get $qf)) (local.get $vzp)))
+        (local.set $q23 (f64x2.add (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $qf) (local.get $qf))) (local.get $vzp)))
+        ;; q < qmin ? qmin : q > qmax ? qmax : q, as the scalar code (a NaN stays NaN)
+        (local.set $q01 (v128.bitselect (local.get $vqmin) (local.get $q01) (f64x2.lt (local.get $q01) (local.get $vqmin))))
+        (local.set $q01 (v128.bitselect (local.get $vqmax) (local.get $q01) (f64x2.gt (local.get $q01) (local.get $vqmax))))
+        (local.set $q23 (v128.bitselect (local.get $vqmin) (local.get $q23) (f64x2.lt (local.get $q23) (local.get $vqmin))))
+        (local.set $q23 (v128.bitselect (local.get $vqmax) (local.get $q23) (f64x2.gt (local.get $q23) (local.get $vqmax))))
+        ;; d = x - f32(scale (q - zp)), then c d d into the two sums
+        (local.set $q01 (f64x2.sub (local.get $x01)
+          (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $vscale64) (f64x2.sub (local.get $q01) (local.get $vzp)))))))
+        (local.set $q23 (f64x2.sub (local.get $x23)
+          (f64x2.promote_low_f32x4 (f32x4.demote_f64x2_zero (f64x2.mul (local.get $vscale64) (f64x2.sub (local.get $q23) (local.get $vzp)))))))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (f64x2.mul (v128.load offset=0 (local.get $cs)) (local.get $q01)) (local.get $q01))))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (f64x2.mul (v128.load offset=16 (local.get $cs)) (local.get $q23)) (local.get $q23))))
+        (local.set $xs (i32.add (local.get $xs) (i32.const 32)))
+        (local.set $cs (i32.add (local.get $cs) (i32.const 32)))
+        (br $next4)))
+    (local.set $e0 (f64x2.extract_lane 0 (local.get $acc)))
+    (local.set $e1 (f64x2.extract_lane 1 (local.get $acc)))
+    ;; the last 0-3 bins one at a time: bins 4m, 4m+1, 4m+2 go to sums 0, 1, 0
     (block $done
       (loop $next
         (br_if $done (i32.ge_u (local.get $xs) (local.get $end)))
-        ;; f32 division of two f32 values: what rounding the f64 quotient to f32 gives
-        (local.set $x (f64.load offset=0 (local.get $xs)))
+        (local.set $x (f64.load (local.get $xs)))
         (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
         (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
           (f64.lt (local.get $q) (local.get $qmin))))
         (local.set $d (f64.sub (local.get $x)
           (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
-        (local.set $e0 (f64.add (local.get $e0) (f64.mul (f64.mul (f64.load offset=0 (local.get $cs)) (local.get $d)) (local.get $d))))
-        (local.set $x (f64.load offset=8 (local.get $xs)))
-        (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
-        (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
-          (f64.lt (local.get $q) (local.get $qmin))))
-        (local.set $d (f64.sub (local.get $x)
-          (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
-        (local.set $e1 (f64.add (local.get $e1) (f64.mul (f64.mul (f64.load offset=8 (local.get $cs)) (local.get $d)) (local.get $d))))
-        (local.set $xs (i32.add (local.get $xs) (i32.const 16)))
-        (local.set $cs (i32.add (local.get $cs) (i32.const 16)))
+        (local.set $d (f64.mul (f64.mul (f64.load (local.get $cs)) (local.get $d)) (local.get $d)))
+        (if (i32.and (local.get $k) (i32.const 1))
+          (then (local.set $e1 (f64.add (local.get $e1) (local.get $d))))
+          (else (local.set $e0 (f64.add (local.get $e0) (local.get $d)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (local.set $xs (i32.add (local.get $xs) (i32.const 8)))
+        (local.set $cs (i32.add (local.get $cs) (i32.const 8)))
         (br $next)))
-    (if (i32.and (local.get $n) (i32.const 1))
-      (then
-        (local.set $x (f64.load offset=0 (local.get $xs)))
-        (local.set $q (f64.add (f64.promote_f32 (f32.nearest (f32.div (f32.demote_f64 (local.get $x)) (local.get $scale)))) (local.get $zp)))
-        (local.set $q (select (local.get $qmin) (select (local.get $qmax) (local.get $q) (f64.gt (local.get $q) (local.get $qmax)))
-          (f64.lt (local.get $q) (local.get $qmin))))
-        (local.set $d (f64.sub (local.get $x)
-          (f64.promote_f32 (f32.demote_f64 (f64.mul (f64.promote_f32 (local.get $scale)) (f64.sub (local.get $q) (local.get $zp)))))))
-        (local.set $e0 (f64.add (local.get $e0) (f64.mul (f64.mul (f64.load offset=0 (local.get $cs)) (local.get $d)) (local.get $d))))))
     (f64.add (local.get $e0) (local.get $e1))
   )
 )
