@@ -132,6 +132,10 @@ test('calibration-size curve on the demo: every calibrator × size measured, CSV
   // With all 100 images MinMax keeps the demo (the main run agrees on 96%).
   expect(cells[7]).toBeGreaterThan(0.8);
   await expect(page.getByTestId('curve-outliers')).toBeVisible();
+  // the engine split the range searches with its helper thread, which loaded and listens
+  const helper = page.workers().find((w) => /range\.worker/.test(w.url()));
+  expect(helper, 'the range-search helper thread started').toBeTruthy();
+  expect(await helper!.evaluate(() => typeof self.onmessage)).toBe('function');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('curve-csv').click()]);
   const path = info.outputPath('curve.csv');
   await download.saveAs(path);

@@ -6,7 +6,8 @@ import { gzipSync } from 'node:zlib';
 
 import { ActivationStats } from '../src/core/calib/stats';
 import type { CalibratorId } from '../src/core/calib/calibrators';
-import { collectPerImageStatistics, doublingSizes, permutation } from '../src/core/engine/calibration-curve';
+import { searchRanges } from '../src/core/calib/range-search';
+import { collectPerImageStatistics, doublingSizes, permutation, rangeTensors } from '../src/core/engine/calibration-curve';
 import { collectStatistics, buildVariant } from '../src/core/engine/pipeline';
 import { qRange } from '../src/core/quant/qparams';
 import { nodeOutputs, withExtraOutputs } from '../src/core/engine/instrument';
@@ -15,6 +16,7 @@ import { parseModel, serializeModel } from '../src/core/onnx/model';
 import { normalizeModel } from '../src/core/onnx/normalize';
 import { defaultQuantConfig } from '../src/core/quant/config';
 import { nodeSessionFactory } from '../src/node/ort-node';
+import { nodeRangeHelper } from '../src/node/range-helper';
 import { HAVE_SHARED, SHARED, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration } from '../test/shared-data';
 import { appRun, bareWasm, withBrowser } from './bench-web';
 import type { AppRun, BareRow, WebModel } from './bench-web';
@@ -41,6 +43,8 @@ const webModels: WebModel[] = [];
 const nodeRate = new Map<string, number>();
 const curveRows: string[] = [];
 const row = (...c: (string | number)[]) => rows.push(c.map(String));
+/** The second thread the range searches are split with (the engine worker has one too). */
+const rangeHelper = nodeRangeHelper();
 
 if (!HAVE_SHARED) console.log(`Model benchmarks skipped: ${SKIP_REASON}`);
 for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
@@ -93,19 +97,25 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   });
   // The calibration-size curve on the largest set (per-image pass, then for 3 draws every subset merged and its
   // ranges computed by 4 calibrators) against one calibration on the same images with the 4 calibrators'
-  // ranges; statistics (model runs, histograms, merges) and range searches timed apart.
+  // ranges; statistics (model runs, histograms, merges) and range searches timed apart. Range searches are
+  // split between this thread and a helper, on both sides, as the workbench does (the curve's are also timed
+  // on one thread, not counted, for comparison).
   const calibrators: CalibratorId[] = ['minmax', 'percentile', 'entropy', 'mse'];
   const scheme = { range: qRange('uint8', false), symmetric: false };
   const curveInputs = [...referenceCalibration(m, CURVE_N)];
   const t1 = performance.now();
   const once = await collectStatistics(fused, model, iterate(curveInputs), curveInputs.length);
   const tOnceStats = (performance.now() - t1) / 1000;
-  for (const c of calibrators) once.rangesFor(c, scheme);
+  // the tensors a QDQ model reads ranges of (the curve searches only those): the same on both sides
+  const searched = rangeTensors(model, defaultQuantConfig, once);
+  const only = (st: ActivationStats) => new Map([...st.histograms].filter(([name]) => searched.has(name)));
+  await searchRanges(only(once), calibrators, scheme, undefined, rangeHelper.helper);
   const tOnce = (performance.now() - t1) / 1000;
-  const t2 = performance.now();
+  let t2 = performance.now();
   const perImage = await collectPerImageStatistics(fused, model, iterate(curveInputs), curveInputs.length);
   let tCurveStats = (performance.now() - t2) / 1000;
   let tCurveRanges = 0;
+  let tOneThread = 0;
   let points = 0;
   const CN = curveInputs.length;
   for (let draw = 0; draw < 3; draw++) {
@@ -117,27 +127,32 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
       const tm = performance.now();
       while (used < size) merged.merge(perImage[order[used++]]);
       const tr = performance.now();
-      for (const c of calibrators) merged.rangesFor(c, scheme);
+      await searchRanges(only(merged), calibrators, scheme, undefined, rangeHelper.helper);
+      const te = performance.now();
       tCurveStats += (tr - tm) / 1000;
-      tCurveRanges += (performance.now() - tr) / 1000;
+      tCurveRanges += (te - tr) / 1000;
       points += calibrators.length;
+      await searchRanges(only(merged), calibrators, scheme);
+      tOneThread += (performance.now() - te) / 1000;
+      t2 += performance.now() - te; // not part of the curve
     }
   }
   const tCurve = (performance.now() - t2) / 1000;
   curveRows.push(
     `| ${m.id} | ${CN} | ${tOnceStats.toFixed(1)} s + ${(tOnce - tOnceStats).toFixed(1)} s | ${tCurveStats.toFixed(1)} s (${(tCurveStats / tOnceStats).toFixed(2)}×) | ` +
-      `${tCurveRanges.toFixed(1)} s (${points} points) | ${tCurve.toFixed(1)} s | ${(tCurve / tOnce).toFixed(2)}× |`,
+      `${tCurveRanges.toFixed(1)} s (${points} points; one thread ${tOneThread.toFixed(1)} s) | ${tCurve.toFixed(1)} s | ${(tCurve / tOnce).toFixed(2)}× |`,
   );
   row(m.id, 'FP32', (N / tFp32).toFixed(1), '1.00');
   row(m.id, 'calibration: bare run with all activations', (N / tBare).toFixed(1), (tFp32 / tBare).toFixed(2));
   row(m.id, `calibration with statistics (× bare: ${(tStats / tBare).toFixed(2)})`, (N / tStats).toFixed(1), (tFp32 / tStats).toFixed(2));
 }
+await rangeHelper.close();
 
 console.log(`\nonnxruntime-node, 2 threads, batch 1, ${N} images each (BENCH_IMAGES to change)\n`);
 console.log('| model | what | images/s | × FP32 speed |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 if (curveRows.length) {
-  console.log(`\nCalibration-size curve vs one calibration on the same images, the largest set (every calibration input of ORT's reference; evaluations excluded; statistics = model runs with every activation, histograms, merges; ranges = the 4 calibrators' searches)\n`);
+  console.log(`\nCalibration-size curve vs one calibration on the same images, the largest set (every calibration input of ORT's reference; evaluations excluded; statistics = model runs with every activation, histograms, merges; ranges = the 4 calibrators' searches, split between two threads as in the workbench)\n`);
   console.log('| model | images | one calibration: statistics + ranges | curve statistics: per-image pass + merges (× one calibration\'s statistics, target ≤ 1.3) | curve ranges | curve in total | × one calibration with its ranges (target ≤ 1.3) |\n|---|---|---|---|---|---|---|');
   for (const r of curveRows) console.log(r);
 }

@@ -71,6 +71,7 @@ import type {
 import { decodeToRgb } from './decode';
 import { decodeImage } from './decode-pool';
 import { renderDemoImages } from './demo-images';
+import { webRangeHelper } from './range-helper';
 import { createWebSession, webRuntimeLabel } from './web-session';
 import { unzipFiles } from './zip';
 
@@ -580,6 +581,7 @@ const api = {
       onProgress: progressReporter('experiment', onProgress),
       onPoint,
       signal,
+      rangeHelper: webRangeHelper(),
     });
     return { ...curve, calibNames: run.calibIds.map((id) => state.images[id]?.name ?? `#${id}`) };
   },

@@ -3,9 +3,17 @@ import { describe, expect, it } from 'vitest';
 
 import { ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
 import { nodeSessionFactory } from '../../node/ort-node';
+import { nodeRangeHelper } from '../../node/range-helper';
+import type { CalibratorId } from '../calib/calibrators';
 import { ActivationStats } from '../calib/stats';
 import { defaultQuantConfig } from '../quant/config';
-import { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes, permutation, rangeOutliers } from './calibration-curve';
+import { RangesOnDemand } from '../calib/range-search';
+import { cloneModel, serializeModel } from '../onnx/model';
+import { activationStorage } from '../quant/config';
+import type { TensorRange } from '../quant/qdq';
+import { buildQdqModel } from '../quant/qdq';
+import { qRange } from '../quant/qparams';
+import { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes, permutation, rangeOutliers, rangeTensors } from './calibration-curve';
 import { collectStatistics } from './pipeline';
 
 describe('subsets', () => {
@@ -86,6 +94,50 @@ describe('calibration-size curve on the PP-OCR classifier', async () => {
     expect(bands.map((b) => b.points.map((p) => p.n))).toEqual([[2, 2, 2, 1], [2, 2, 2, 1]]);
     for (const b of bands) for (const p of b.points) expect(p.min).toBeLessThanOrEqual(p.max);
   }, 120_000);
+
+  it('gives the same points with a helper thread searching half the ranges', async () => {
+    const { helper, close } = nodeRangeHelper();
+    let posted = 0;
+    try {
+      const opts = { calibrators: ['entropy', 'mse'] satisfies CalibratorId[], draws: 1 };
+      const alone = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, opts);
+      const shared = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, {
+        ...opts,
+        rangeHelper: (r) => {
+          posted += r.tasks.length;
+          return helper(r);
+        },
+      });
+      expect(shared.points).toEqual(alone.points);
+      expect(posted).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  }, 120_000);
+
+  it.each([
+    ['uint8 asymmetric', defaultQuantConfig],
+    ['int8 symmetric (ReLUs not fused)', { ...defaultQuantConfig, activationSymmetric: true }],
+    ['4-bit activations', { ...defaultQuantConfig, activationBits: 4 }],
+  ])('searching only the tensors a build reads gives the same QDQ model as searching all (%s)', (_, config) => {
+    const merged = new ActivationStats();
+    for (const s of perImage.slice(0, 3)) merged.merge(s);
+    const searched = rangeTensors(model, config, merged);
+    expect(searched.size).toBeGreaterThan(0);
+    const scheme = { range: qRange(activationStorage(config, config.activationBits), config.activationSymmetric, config.activationBits), symmetric: config.activationSymmetric };
+    for (const calibrator of ['entropy', 'mse'] satisfies CalibratorId[]) {
+      const c = { ...config, calibrator };
+      const all = merged.rangesFor(calibrator, scheme, c.calibratorOptions);
+      const build = (ranges: ReadonlyMap<string, TensorRange>) => serializeModel(buildQdqModel(cloneModel(model), ranges, c, merged.nonFloat).model);
+      const expected = build(all);
+      const some = new Map([...all].filter(([name]) => searched.has(name)));
+      expect(build(new RangesOnDemand(some, merged.histograms, calibrator, scheme, c.calibratorOptions))).toEqual(expected);
+      // a build that reads a range not searched ahead gets it on demand: nothing searched ahead, the same model
+      expect(build(new RangesOnDemand([], merged.histograms, calibrator, scheme, c.calibratorOptions))).toEqual(expected);
+      // and without it a build would differ (the test compares models that depend on those ranges)
+      expect(build(new Map([...all].filter(([name]) => !searched.has(name))))).not.toEqual(expected);
+    }
+  });
 
   it('cancelling keeps the points measured', async () => {
     let n = 0;
