@@ -4,7 +4,7 @@ import { weightView } from '../../core';
 import type { ActivationView, RunReport, SensitivityResult } from '../../core';
 import { mergeVariantReport, mixedBitsSummary, parseViewHash, suggestedLayers, viewHash, worstLayer } from '../../store/analysis-actions';
 import { gainColor, ramp, spreadColor, sqnrColor } from './graph-colors';
-import { activationFigure, channelRangeFigure, imageLayersFigure, latencyLine, mixedFigure, plotText, sqnrFigure, weightHistogramFigure } from './plots';
+import { activationFigure, channelRangeFigure, imageLayersFigure, latencyLine, mixedFigure, num, plotText, sqnrFigure, weightHistogramFigure } from './plots';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -61,9 +61,17 @@ describe('figures', () => {
     weight: 'w', node: 'dw', op: 'Conv', axis: 0, bits: 8, symmetric: true, granularity: 'per-tensor',
   });
 
-  it('weight histogram: bars, 255 grid ticks, the clip range as two dashed lines', () => {
+  it('weight histogram: a filled step per bin, 255 grid ticks, the clip range as two dashed lines', () => {
     const f = weightHistogramFigure(w);
-    expect(f.data[0].type).toBe('bar');
+    const h = f.data[0];
+    expect([h.type, h.line?.shape, h.fill]).toEqual(['scatter', 'hv', 'tozeroy']);
+    // a point at each bin's left edge holding its count, and the right end: every value counted once
+    expect(h.x.length).toBe(w.histogram.counts.length + 1);
+    expect(h.y.slice(0, -1)).toEqual(w.histogram.counts);
+    expect(h.y.slice(0, -1).reduce((a, b) => a + b, 0)).toBe(18);
+    expect(h.x[0]).toBeCloseTo(-4, 6); // the weights span [-4, 4]
+    expect(h.x.at(-1)).toBeCloseTo(4, 6);
+    expect(h.customdata![0]).toBe(`[${num(w.histogram.lo)}, ${num(w.histogram.lo + w.histogram.width)})`);
     expect(f.data[1].x.length).toBe(255);
     expect(f.layout.shapes!.map((s) => s.x0)).toEqual([w.perTensor.clipLo, w.perTensor.clipHi]);
   });
