@@ -135,7 +135,7 @@ test('calibration-size curve on the demo: every calibrator × size measured, CSV
   // the engine split the range searches with its helper thread, which loaded and listens
   const helper = page.workers().find((w) => /range\.worker/.test(w.url()));
   expect(helper, 'the range-search helper thread started').toBeTruthy();
-  expect(await helper!.evaluate(() => typeof self.onmessage)).toBe('function');
+  expect(await helper!.evaluate(() => typeof (globalThis as { onmessage?: unknown }).onmessage)).toBe('function');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('curve-csv').click()]);
   const path = info.outputPath('curve.csv');
   await download.saveAs(path);

@@ -51,6 +51,8 @@ export interface AppRun {
   variants: number;
   sqnrSamples: number;
   longTasks: { count: number; over100: number; longestMs: number; totalMs: number };
+  /** the longest chart draws from Run on (Plot's performance measures), name and ms */
+  chartDraws: { name: string; ms: number }[];
   /** main-thread tasks over 100 ms before Run (page start, the model and the folder read), in ms */
   longTasksBeforeRun: number[];
   /**
@@ -217,7 +219,7 @@ export async function appRun(
   await page.getByTestId('preset-select').selectOption(m.preset);
   const calibImages = Number(await page.getByTestId('calib-count').inputValue());
   const evalImages = Number(await page.getByTestId('eval-count').inputValue());
-  const longBefore = await page.evaluate(() => (globalThis as unknown as Win).__longTasks.length);
+  const [longBefore, runAt] = await page.evaluate(() => [(globalThis as unknown as Win).__longTasks.length, performance.now()]);
   const tRun = Date.now();
   await page.getByTestId('run-button').click();
   await page.locator('[data-testid=results], [data-testid=run-error]').first().waitFor({ timeout: 20 * 60_000 });
@@ -241,12 +243,16 @@ export async function appRun(
         return { total: r.bytes, workers };
       })
     : undefined;
-  const w = await page.evaluate((n) => {
+  const w = await page.evaluate(([n, from]) => {
     const g = globalThis as unknown as Win;
     if (g.__memory) g.__memory.stop = true;
     const s = g.quantscope.store.getState();
-    return { long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0 };
-  }, longBefore);
+    type Entry = { name: string; startTime: number; duration: number };
+    const perf = performance as unknown as { getEntriesByType(type: string): Entry[] };
+    const charts = perf.getEntriesByType('measure').filter((e) => e.name.startsWith('chart ') && e.startTime >= from);
+    const chartDraws = charts.map((e) => ({ name: e.name.slice(6), ms: e.duration })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+    return { long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws };
+  }, [longBefore, runAt]);
   const { sqnrSamples, variants } = w;
   await context.close();
   if (errors.length) throw new Error(`The page reported errors: ${errors.join('; ')}`);
@@ -278,6 +284,7 @@ export async function appRun(
       totalMs: longs.reduce((a, b) => a + b, 0),
     },
     longTasksBeforeRun: w.early.filter((d) => d > 100),
+    chartDraws: w.chartDraws,
     memory: w.memory && after ? { peakTotal: w.memory.peakTotal, peakWorkers: w.memory.peakWorkers, peakPage: w.memory.peakPage, samples: w.memory.samples, afterTotal: after.total, afterWorkers: after.workers } : undefined,
   };
 }
