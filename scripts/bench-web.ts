@@ -45,7 +45,10 @@ export interface AppRun {
   runSeconds: number;
   /** seconds from the first file handed to the page to the per-layer report drawn */
   dropToReportSeconds: number;
+  /** calibration after its first image, as the bare runs are timed after their session's creation and a warm-up run */
   calibrationImagesPerSecond: number;
+  /** seconds from Run to the first image's statistics: the instrumented model built, its session created, one image run */
+  calibrationSetupSeconds: number;
   /** evaluation after the SQNR samples: decode, preprocess, FP32 + every variant, metrics */
   evaluationImagesPerSecond: number;
   variants: number;
@@ -257,13 +260,14 @@ export async function appRun(
   await context.close();
   if (errors.length) throw new Error(`The page reported errors: ${errors.join('; ')}`);
 
-  const lastOf = (phase: string) => w.progress.filter((p) => p.phase === phase).at(-1);
-  const calib = lastOf('calibrate');
+  const calibs = w.progress.filter((p) => p.phase === 'calibrate');
+  const calib = calibs.at(-1);
+  const calibFirst = calibs[0];
   const evals = w.progress.filter((p) => p.phase === 'evaluate');
   // The evaluation's steady part: after the images that also compare every layer (SQNR samples).
   const from = evals.find((p) => p.done >= sqnrSamples + 1) ?? evals[0];
   const to = evals.at(-1);
-  if (!calib || !from || !to || to.done <= from.done) throw new Error('The run reported no calibration or evaluation progress to time.');
+  if (!calib || !calibFirst || calib.done <= calibFirst.done || !from || !to || to.done <= from.done) throw new Error('The run reported no calibration or evaluation progress to time.');
   const longs = w.long.map((t) => t.duration);
   return {
     model: m.id,
@@ -273,7 +277,8 @@ export async function appRun(
     readSeconds: (tRead - t0) / 1000,
     runSeconds: (tReport - tRun) / 1000,
     dropToReportSeconds: (tReport - t0) / 1000,
-    calibrationImagesPerSecond: calib.total / (calib.elapsedMs / 1000),
+    calibrationImagesPerSecond: (calib.done - calibFirst.done) / ((calib.elapsedMs - calibFirst.elapsedMs) / 1000),
+    calibrationSetupSeconds: calibFirst.elapsedMs / 1000,
     evaluationImagesPerSecond: (to.done - from.done) / ((to.elapsedMs - from.elapsedMs) / 1000),
     variants,
     sqnrSamples,
