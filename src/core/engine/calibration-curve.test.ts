@@ -50,6 +50,19 @@ describe('rangeOutliers', () => {
     expect(out[0].widening).toBeCloseTo((10 - 1.2) / 10, 6);
     expect(out.length).toBe(1);
   });
+
+  it('looks only at the tensors it is given (those the int8 model quantizes)', () => {
+    const img = (t: number, u: number) => {
+      const s = new ActivationStats(64);
+      s.observe('preact', Float32Array.of(-t, t));
+      s.observe('relu', Float32Array.of(0, u));
+      return s;
+    };
+    const images = [img(1, 1), img(50, 1), img(1, 2), img(1, 1.1)];
+    expect(rangeOutliers(images)[0]).toMatchObject({ index: 1, tensor: 'preact' });
+    const out = rangeOutliers(images, 5, new Set(['relu']));
+    expect(out.map((o) => [o.index, o.tensor])).toEqual([[2, 'relu']]);
+  });
 });
 
 describe('calibration-size curve on the PP-OCR classifier', async () => {

@@ -101,10 +101,11 @@ export interface CalibrationCurve {
  * The images that widen MinMax ranges most: per tensor, the image holding the extreme value and how far it
  * lies beyond the next image's, relative to the range of all images.
  */
-export function rangeOutliers(perImage: ActivationStats[], top = 5): OutlierImage[] {
+export function rangeOutliers(perImage: ActivationStats[], top = 5, tensors?: ReadonlySet<string>): OutlierImage[] {
   const scores = perImage.map((_, index) => ({ index, widening: 0, tensor: '', best: 0 }));
   if (perImage.length < 2) return [];
   for (const name of perImage[0].histograms.keys()) {
+    if (tensors && !tensors.has(name)) continue;
     const mins = perImage.map((s) => s.histograms.get(name)?.min ?? Infinity);
     const maxs = perImage.map((s) => s.histograms.get(name)?.max ?? -Infinity);
     const range = Math.max(...maxs) - Math.min(...mins);
@@ -199,13 +200,15 @@ export async function calibrationCurve(
   const inputName = new GraphIndex(graph).graphInputs.values().next().value as string;
   const logits = logitsTensor(fp32);
   const n = perImage.length;
+  const searched = n ? rangeTensors(fp32, config, perImage[0]) : new Set<string>();
   const result: CalibrationCurve = {
     sizes,
     draws,
     calibrators,
     evaluationSamples: evalInputs.length,
     points: [],
-    outliers: rangeOutliers(perImage),
+    // only ranges the int8 model uses: a fused ReLU's input is never quantized, its outliers do not matter
+    outliers: rangeOutliers(perImage, 5, searched),
     complete: false,
     config,
     seed,
@@ -249,7 +252,6 @@ export async function calibrationCurve(
       }
       return { agreement: evalInputs.length ? agree / evalInputs.length : 0, outputSqnrDb: acc.sqnrDb };
     };
-    const searched = n ? rangeTensors(fp32, config, perImage[0]) : new Set<string>();
     for (let draw = 0; draw < draws; draw++) {
       const order = permutation(n, seed + draw);
       const merged = new ActivationStats();
