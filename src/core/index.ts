@@ -37,7 +37,7 @@ export type { SensitivityResult, LayerSensitivity, RankedLayer, OutputScore } fr
 export type { LayerOverride } from './quant/config';
 export type { ActivationStats } from './calib/stats';
 export { applyBiasCorrection } from './quant/bias-correction';
-export { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes } from './engine/calibration-curve';
+export { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes, curveTensors } from './engine/calibration-curve';
 export type { CalibrationCurve, CurvePoint, OutlierImage } from './engine/calibration-curve';
 export { tradeoffGrid, paretoFront, OutputScorer } from './engine/tradeoff';
 export type { TradeoffGrid, TradeoffPoint, OutputScores } from './engine/tradeoff';

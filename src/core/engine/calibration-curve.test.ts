@@ -13,7 +13,7 @@ import { activationStorage } from '../quant/config';
 import type { TensorRange } from '../quant/qdq';
 import { buildQdqModel } from '../quant/qdq';
 import { qRange } from '../quant/qparams';
-import { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes, permutation, rangeOutliers, rangeTensors } from './calibration-curve';
+import { calibrationCurve, collectPerImageStatistics, curveBands, curveTensors, doublingSizes, permutation, rangeOutliers, rangeTensors } from './calibration-curve';
 import { collectStatistics } from './pipeline';
 
 describe('subsets', () => {
@@ -151,6 +151,24 @@ describe('calibration-size curve on the PP-OCR classifier', async () => {
       expect(build(new Map([...all].filter(([name]) => !searched.has(name))))).not.toEqual(expected);
     }
   });
+
+  it('per-image statistics of only the tensors the int8 model reads give the same points; missing ones are named', async () => {
+    const whole = new ActivationStats();
+    for (const st of perImage) whole.merge(st);
+    const needed = curveTensors(model, defaultQuantConfig, whole);
+    const only = await collectPerImageStatistics(session, model, iter(calib), calib.length, undefined, undefined, needed);
+    expect(only[0].histograms.size + only[0].nonFloat.size).toBe(needed.size);
+    expect(needed.size).toBeLessThan(perImage[0].histograms.size);
+    const opts = { calibrators: ['percentile', 'mse'] satisfies CalibratorId[], draws: 1 };
+    const full = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, opts);
+    const restricted = await calibrationCurve(session, model, defaultQuantConfig, only, evalInputs, { ...opts, collected: needed });
+    expect(restricted.points).toEqual(full.points);
+    expect(restricted.outliers).toEqual(full.outliers);
+    // statistics collected for fewer tensors than a build reads: a sentence, not a model left partly in float
+    const fewer = new Set([...needed].filter((t) => !whole.nonFloat.has(t)).slice(1));
+    const lacking = await collectPerImageStatistics(session, model, iter(calib), calib.length, undefined, undefined, fewer);
+    await expect(calibrationCurve(session, model, defaultQuantConfig, lacking, evalInputs, { ...opts, collected: fewer })).rejects.toThrow(/per-image statistics lack .*run the calibration-size curve again/);
+  }, 120_000);
 
   it('cancelling keeps the points measured', async () => {
     let n = 0;

@@ -34,6 +34,8 @@ export async function collectPerImageStatistics(
   total: number,
   onProgress: Progress = () => {},
   signal?: Cancel,
+  /** only these tensors (`rangeTensors` of the curve's configuration): the curve reads no others */
+  only?: ReadonlySet<string>,
 ): Promise<ActivationStats[]> {
   const out: ActivationStats[] = [];
   const fresh = () => {
@@ -41,7 +43,7 @@ export async function collectPerImageStatistics(
     out.push(s);
     return s;
   };
-  await observeSamples(createSession, model, samples, total, fresh, onProgress, signal);
+  await observeSamples(createSession, model, samples, total, fresh, onProgress, signal, only);
   return out;
 }
 
@@ -161,6 +163,14 @@ export function rangeTensors(fp32: ModelProto, config: QuantConfig, stats: Activ
 }
 
 /**
+ * What a per-image pass for a curve of `config` collects: the tensors `rangeTensors` names, and the non-float
+ * ones (shape arithmetic: tiny, and a build must know they are not activations to quantize).
+ */
+export function curveTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
+  return new Set([...rangeTensors(fp32, config, stats), ...stats.nonFloat]);
+}
+
+/**
  * Accuracy against calibration-set size: for each random draw (a seeded order of the calibration images),
  * the statistics of the first 1, 2, 4, … images are merged from the per-image ones, each calibrator turns
  * them into ranges, and the int8 model is evaluated on `evalInputs` against FP32. The full set is the same
@@ -182,6 +192,7 @@ export async function calibrationCurve(
     onPoint = () => {},
     signal,
     rangeHelper,
+    collected,
   }: {
     calibrators: CalibratorId[];
     draws?: number;
@@ -194,6 +205,8 @@ export async function calibrationCurve(
     signal?: Cancel;
     /** a second thread for the range searches (each subset's are split between it and this one) */
     rangeHelper?: RangeHelper;
+    /** the tensors the per-image statistics were restricted to, if they were (see collectPerImageStatistics) */
+    collected?: ReadonlySet<string>;
   },
 ): Promise<CalibrationCurve> {
   const graph = fp32.graph!;
@@ -235,6 +248,12 @@ export async function calibrationCurve(
     const measure = async (stats: ActivationStats, calibrator: CalibratorId, ranges: ReadonlyMap<string, TensorRange>) => {
       const c = { ...config, calibrator };
       const q = buildQdqModel(cloneModel(fp32), ranges, c, stats.nonFloat);
+      // per-image statistics collected for fewer tensors than this configuration reads: say so, never measure a
+      // model with tensors left in float
+      const missing = collected ? q.uncalibrated.filter((t) => !collected.has(t)) : [];
+      if (missing.length) {
+        throw new Error(`The per-image statistics lack ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}: run the calibration-size curve again to collect them.`);
+      }
       const out = q.tensors.some((t) => t.kind === 'activation' && t.name === logits) && logits !== graph.output[0].name ? `${logits}_DequantizeLinear_Output` : logits;
       const session = await createSession(serializeModel(withExtraOutputs(q.model, [out])));
       const acc = new ErrorAccumulator();

@@ -53,16 +53,19 @@ export async function observeSamples(
   statsFor: () => ActivationStats,
   onProgress: Progress = () => {},
   signal?: Cancel,
+  /** only these tensors (default: all): fewer outputs to copy out of the runtime, and fewer values to fold */
+  only?: ReadonlySet<string>,
 ): Promise<void> {
   const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
-  const names = nodeOutputs(model);
+  const names = nodeOutputs(model).filter((n) => !only || only.has(n));
+  const observeInput = !only || only.has(inputName);
   const session = await createSession(serializeModel(withExtraOutputs(model, names)));
   try {
     let done = 0;
     for await (const t of samples) {
       throwIfAborted(signal);
       const stats = statsFor();
-      stats.observe(inputName, t.data as Float32Array);
+      if (observeInput) stats.observe(inputName, t.data as Float32Array);
       const outs = await session.run({ [inputName]: t }, names);
       for (const n of names) stats.observe(n, outs[n].data as Float32Array);
       stats.samples++;
