@@ -32,7 +32,7 @@ export function CurvePanel() {
   return (
     <div className="curve-panel" data-testid="curve-panel">
       <p className="muted small">
-        Statistics are kept per calibration image (one extra FP32 pass over the {n} images), so the statistics of 1, 2, 4, … images are merges, not re-runs. For each
+        Statistics are kept per calibration image (one extra FP32 pass over the {n} images, recording the tensors the int8 model quantizes), so the statistics of 1, 2, 4, … images are merges, not re-runs. For each
         seeded random draw and size, each calibrator picks its ranges and <b>{label}</b> is evaluated against FP32. The full set is the same in every draw.
       </p>
       <div className="row">
