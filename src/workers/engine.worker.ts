@@ -104,8 +104,7 @@ const state = {
     evalIds: number[];
     stats: Map<string, ActivationStats>;
     means: PreparedVariants['means'];
-    /** per-image statistics of the calibration images, per FP32 model, once an experiment asked for them */
-    /** per-image statistics of a reference model, for the tensors they were collected for */
+    /** per-image statistics of the calibration images, per FP32 model and for the tensors they cover, once a curve asked for them */
     perImage: Map<ModelProto, { tensors: Set<string>; stats: ActivationStats[] }>;
     /** mixed-precision profiles by variant, candidates and images: a new target reuses them */
     profiles: Map<string, PrecisionProfile>;
@@ -588,7 +587,7 @@ const api = {
       onPoint,
       signal,
       rangeHelper: webRangeHelper(),
-      collected: cached.tensors,
+      collected: needed,
     });
     return { ...curve, calibNames: run.calibIds.map((id) => state.images[id]?.name ?? `#${id}`) };
   },

@@ -8,8 +8,7 @@ import { asDistribution, topK } from '../metrics/classification';
 import { sqnrDb } from '../metrics/error';
 import { GraphIndex } from '../onnx/graph-index';
 import { serializeModel, tensorDims, tensorToFloat32 } from '../onnx/model';
-import { activationStorage } from '../quant/config';
-import { qRange } from '../quant/qparams';
+import { activationScheme } from '../quant/config';
 import { QDQ_OPS } from '../quant/registry';
 import { activationView, firstJump, weightView } from './views';
 import type { ActivationView, WeightView } from './views';
@@ -49,7 +48,7 @@ export function activationViewFor(variant: Variant, stats: ActivationStats, tens
   const h = stats.histograms.get(tensor);
   if (!h) return null;
   const c = variant.config;
-  const scheme = { range: qRange(activationStorage(c, c.activationBits), c.activationSymmetric, c.activationBits), symmetric: c.activationSymmetric };
+  const scheme = activationScheme(c);
   const view = activationView(tensor, h, stats.samples, scheme, c.calibrator, c.calibratorOptions);
   // The range the variant really used (shared-range ops take their input's).
   const used = variant.qdq.tensors.find((t) => t.kind === 'activation' && t.name === tensor)?.range ?? activationRanges(stats, c).get(tensor);

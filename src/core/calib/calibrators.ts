@@ -252,9 +252,14 @@ function levelsSLnVTable(table: Float64Array, maxWidth: number, A: Float64Array,
 
 export const ENTROPY_BINS = 2048;
 
+/** Levels of the entropy search over |x|: the whole grid for a non-negative tensor on an asymmetric scheme, else half. */
+export function entropyLevels(h: Histogram, scheme: RangeScheme): number {
+  return Math.max(2, Math.round((scheme.range.qmax - scheme.range.qmin + 1) / (h.min >= 0 && !scheme.symmetric ? 1 : 2)));
+}
+
 function entropyRange(h: Histogram, scheme: RangeScheme): TensorRange {
   const oneSided = h.min >= 0;
-  const levels = Math.max(2, Math.round((scheme.range.qmax - scheme.range.qmin + 1) / (oneSided && !scheme.symmetric ? 1 : 2)));
+  const levels = entropyLevels(h, scheme);
   const { counts, width } = rebinAbs(h, ENTROPY_BINS);
   // NOTE: the exact zeros of a ReLU output pile up in bin 0. Q spreads each level's mass evenly over its
   // bins, so that spike alone makes every wide level look bad and drags the threshold far down (on MobileNet

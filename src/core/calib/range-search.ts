@@ -1,6 +1,6 @@
 import type { TensorRange } from '../quant/qdq';
 import type { CalibratorId, CalibratorOptions, RangeScheme } from './calibrators';
-import { CALIBRATOR_DEFAULTS, ENTROPY_BINS, calibrateRange } from './calibrators';
+import { CALIBRATOR_DEFAULTS, ENTROPY_BINS, calibrateRange, entropyLevels } from './calibrators';
 import type { Histogram } from './histogram';
 
 /** One tensor's range search by one calibrator. */
@@ -39,7 +39,7 @@ export function taskCost(t: RangeTask, scheme: RangeScheme, options: CalibratorO
     case 'percentile':
       return bins;
     case 'entropy': {
-      const levels = Math.max(2, Math.round((scheme.range.qmax - scheme.range.qmin + 1) / (t.histogram.min >= 0 && !scheme.symmetric ? 1 : 2)));
+      const levels = entropyLevels(t.histogram, scheme);
       const candidates = Math.max(0, ENTROPY_BINS - levels + 1);
       return 5 * bins + 15 * ENTROPY_BINS * Math.ceil(ENTROPY_BINS / levels) + candidates * levels;
     }

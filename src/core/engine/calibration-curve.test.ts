@@ -9,10 +9,9 @@ import { ActivationStats } from '../calib/stats';
 import { defaultQuantConfig } from '../quant/config';
 import { RangesOnDemand } from '../calib/range-search';
 import { cloneModel, serializeModel } from '../onnx/model';
-import { activationStorage } from '../quant/config';
+import { activationScheme } from '../quant/config';
 import type { TensorRange } from '../quant/qdq';
 import { buildQdqModel } from '../quant/qdq';
-import { qRange } from '../quant/qparams';
 import { calibrationCurve, collectPerImageStatistics, curveBands, curveTensors, doublingSizes, permutation, rangeOutliers, rangeTensors } from './calibration-curve';
 import { collectStatistics } from './pipeline';
 
@@ -137,7 +136,7 @@ describe('calibration-size curve on the PP-OCR classifier', async () => {
     for (const s of perImage.slice(0, 3)) merged.merge(s);
     const searched = rangeTensors(model, config, merged);
     expect(searched.size).toBeGreaterThan(0);
-    const scheme = { range: qRange(activationStorage(config, config.activationBits), config.activationSymmetric, config.activationBits), symmetric: config.activationSymmetric };
+    const scheme = activationScheme(config);
     for (const calibrator of ['entropy', 'mse'] satisfies CalibratorId[]) {
       const c = { ...config, calibrator };
       const all = merged.rangesFor(calibrator, scheme, c.calibratorOptions);

@@ -9,10 +9,9 @@ import { GraphIndex } from '../onnx/graph-index';
 import { cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import type { TensorRange } from '../quant/qdq';
-import { activationStorage } from '../quant/config';
+import { activationScheme } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
-import { qRange } from '../quant/qparams';
 import { withExtraOutputs } from './instrument';
 import { observeSamples } from './pipeline';
 import type { Progress } from './pipeline';
@@ -150,8 +149,7 @@ export function rangeOutliers(perImage: ActivationStats[], top = 5, tensors?: Re
  */
 export function rangeTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
   const read = new Set<string>();
-  const scheme = { range: qRange(activationStorage(config, config.activationBits), config.activationSymmetric, config.activationBits), symmetric: config.activationSymmetric };
-  const minmax = stats.rangesFor('minmax', scheme);
+  const minmax = stats.rangesFor('minmax', activationScheme(config));
   const recording = new (class extends Map<string, TensorRange> {
     override get(name: string) {
       read.add(name);
@@ -205,7 +203,10 @@ export async function calibrationCurve(
     signal?: Cancel;
     /** a second thread for the range searches (each subset's are split between it and this one) */
     rangeHelper?: RangeHelper;
-    /** the tensors the per-image statistics were restricted to, if they were (see collectPerImageStatistics) */
+    /**
+     * when the per-image statistics were restricted (collectPerImageStatistics' `only`): the curveTensors of this
+     * configuration, all collected; the curve then searches these
+     */
     collected?: ReadonlySet<string>;
   },
 ): Promise<CalibrationCurve> {
@@ -213,7 +214,8 @@ export async function calibrationCurve(
   const inputName = new GraphIndex(graph).graphInputs.values().next().value as string;
   const logits = logitsTensor(fp32);
   const n = perImage.length;
-  const searched = n ? rangeTensors(fp32, config, perImage[0]) : new Set<string>();
+  // the caller's curveTensors (the same build) when it restricted the collection: else recorded here
+  const searched = !n ? new Set<string>() : collected ? new Set([...collected].filter((t) => perImage[0].histograms.has(t))) : rangeTensors(fp32, config, perImage[0]);
   const result: CalibrationCurve = {
     sizes,
     draws,
@@ -229,10 +231,7 @@ export async function calibrationCurve(
   const partial = sizes.filter((s) => s < n).length;
   const total = calibrators.length * (partial * draws + (sizes.includes(n) ? 1 : 0)) * evalInputs.length + evalInputs.length;
   let done = 0;
-  const scheme = {
-    range: qRange(activationStorage(config, config.activationBits), config.activationSymmetric, config.activationBits),
-    symmetric: config.activationSymmetric,
-  };
+  const scheme = activationScheme(config);
   try {
     const ref: Float32Array[] = [];
     const fp32Session = await createSession(serializeModel(withExtraOutputs(reference, [logits])));

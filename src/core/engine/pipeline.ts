@@ -4,10 +4,9 @@ import { ErrorAccumulator } from '../metrics/error';
 import { GraphIndex } from '../onnx/graph-index';
 import { attrInt, cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
-import { activationStorage } from '../quant/config';
+import { activationScheme } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel, carrierOf } from '../quant/qdq';
-import { qRange } from '../quant/qparams';
 import type { QdqResult, TensorRange } from '../quant/qdq';
 import { withExtraOutputs, nodeOutputs } from './instrument';
 import type { RtSession, RtTensor, SessionFactory } from './runtime';
@@ -107,13 +106,13 @@ export interface Variant {
 
 /** Activation ranges of a configuration: its calibrator applied to the collected statistics. */
 export function activationRanges(stats: ActivationStats, config: QuantConfig) {
-  const range = qRange(activationStorage(config, config.activationBits), config.activationSymmetric, config.activationBits);
-  const key = JSON.stringify([stats.version, config.calibrator, config.calibratorOptions, range, config.activationSymmetric]);
+  const scheme = activationScheme(config);
+  const key = JSON.stringify([stats.version, config.calibrator, config.calibratorOptions, scheme.range, scheme.symmetric]);
   // Variants that differ only in their weights share the activation ranges: compute them once.
   let memo = rangeMemo.get(stats);
   if (!memo) rangeMemo.set(stats, (memo = new Map()));
   let ranges = memo.get(key);
-  if (!ranges) memo.set(key, (ranges = stats.rangesFor(config.calibrator, { range, symmetric: config.activationSymmetric }, config.calibratorOptions)));
+  if (!ranges) memo.set(key, (ranges = stats.rangesFor(config.calibrator, scheme, config.calibratorOptions)));
   return ranges;
 }
 

@@ -1,5 +1,6 @@
-import type { CalibratorId, CalibratorOptions } from '../calib/calibrators';
+import type { CalibratorId, CalibratorOptions, RangeScheme } from '../calib/calibrators';
 import { CALIBRATOR_DEFAULTS } from '../calib/calibrators';
+import { qRange } from './qparams';
 import type { QType } from './qparams';
 
 export type WeightGranularity = 'per-channel' | 'per-tensor';
@@ -51,4 +52,9 @@ export const defaultQuantConfig: QuantConfig = {
 /** Storage type of activations at a bit width: up to 8 bits the configured 8-bit type, 16 bits its 16-bit twin. */
 export function activationStorage(c: Pick<QuantConfig, 'activationType'>, bits: number): QType {
   return bits <= 8 ? c.activationType : c.activationType === 'uint8' ? 'uint16' : 'int16';
+}
+
+/** The scheme a configuration's activations are quantized with (what the calibrators optimise for). */
+export function activationScheme(c: Pick<QuantConfig, 'activationType' | 'activationBits' | 'activationSymmetric'>): RangeScheme {
+  return { range: qRange(activationStorage(c, c.activationBits), c.activationSymmetric, c.activationBits), symmetric: c.activationSymmetric };
 }
