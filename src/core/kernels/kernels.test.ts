@@ -67,6 +67,51 @@ describe('WebAssembly kernels', () => {
     );
   });
 
+  it('histogram counting without NaN (the kernel counts only then): identical for sparse and zero-heavy data, any length (property)', () => {
+    // A batch with a NaN is counted by the JavaScript loop, so these have none. Zero-heavy batches take the
+    // kernel's zero detour (over 15% zeros), the others its plain loop; lengths not a multiple of 16 its tail.
+    const value = (zeros: number) =>
+      fc.oneof(
+        { weight: 6, arbitrary: fc.float({ min: -100, max: 100, noNaN: true, noDefaultInfinity: true }) },
+        { weight: zeros, arbitrary: fc.constantFrom(0, -0) },
+        { weight: 1, arbitrary: fc.float({ min: Math.fround(-1e-30), max: Math.fround(1e-30), noNaN: true }) },
+        { weight: 1, arbitrary: fc.float({ min: 1000, max: 1001, noNaN: true }) },
+      );
+    const batch = fc.integer({ min: 0, max: 6 }).chain((zeros) => fc.array(value(zeros), { minLength: 256, maxLength: 1200 }));
+    fc.assert(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 3 }), fc.constantFrom(16, 128, 2048), fc.constantFrom(1, 4), (batches, maxBins, headroom) => {
+        const run = () => plain(batches.reduce((h, b) => addValues(h, Float32Array.from(b), maxBins, headroom), emptyHistogram()));
+        const { js, wasm } = both(run);
+        expect(wasm).toEqual(js);
+        expect(wasm.total).toBe(batches.reduce((a, b) => a + b.length, 0));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('histogram counting: the kernel bins in f32 yet agrees where that is delicate (exact table)', () => {
+    // Each case: values of one batch, maxBins; the JavaScript loop (f64) is the reference.
+    const tiny = 2 ** -149; // the smallest f32
+    const cases: [string, number[], number][] = [
+      // wide bins (2^100 and more): a tiny negative value times 2^-e underflows to −0 in f32, yet is bin −1
+      ['tiny negatives under huge bins', [-tiny, -1e-40, 1e38, -3e38, 0, ...Array<number>(300).fill(2.5e37)], 64],
+      // fine bins (2^-126 and less): inv = 2^126 and more is past f32's normal range, so the loop counts
+      ['bins finer than f32 allows', [tiny, 2 * tiny, 0, -tiny, ...Array<number>(300).fill(5 * tiny)], 16],
+      // a value on every bin edge, negative and positive, and −0 among zeros
+      ['bin edges', Array.from({ length: 400 }, (_, i) => (i % 2 ? 1 : -1) * (i % 64) * 0.25 + (i % 5 === 0 ? -0 : 0)), 512],
+      // far from zero: the grid's first index is large
+      ['offset data', Array.from({ length: 500 }, (_, i) => 123456 + i / 64), 2048],
+      // every value one bin: one long run, zero-heavy (all zeros) and not
+      ['all zeros', Array<number>(1000).fill(0), 128],
+      ['one value', Array<number>(1000).fill(3.25), 128],
+    ];
+    for (const [what, values, maxBins] of cases) {
+      const { js, wasm } = both(() => plain(addValues(emptyHistogram(), Float32Array.from(values), maxBins, 1)));
+      expect(wasm, what).toEqual(js);
+      expect(wasm.counts.reduce((a, b) => a + b, 0), what).toBe(values.length);
+    }
+  });
+
   it('histograms of real-sized tensors: identical, and every value counted once', () => {
     const data = new Float32Array(300_000);
     let s = 7;

@@ -6,8 +6,9 @@ export interface KernelExports {
   lo: WebAssembly.Global;
   hi: WebAssembly.Global;
   nan: WebAssembly.Global;
+  zeros: WebAssembly.Global;
   extent(p: number, n: number): void;
-  count(c: number, m: number, p: number, n: number, inv: number, first: number): void;
+  count(c: number, m: number, p: number, n: number, inv: number, first: number, zeros: number): void;
   horizontal(src: number, rowBase: number, channels: number, start: number, count: number, weights: number, maxTaps: number, mid: number, outW: number): void;
   accumulate(acc: number, mid: number, n: number, w: number): void;
   round(out: number, acc: number, n: number): void;
