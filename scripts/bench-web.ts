@@ -49,6 +49,8 @@ export interface AppRun {
   calibrationImagesPerSecond: number;
   /** seconds from Run to the first image's statistics: the instrumented model built, its session created, one image run */
   calibrationSetupSeconds: number;
+  /** the engine's own split of its calibration (the run report's): model runs, statistics, reading, per image after the first */
+  calibrationTiming: { samples: number; runMs: number; statisticsMs: number; readMs: number } | null;
   /** evaluation after the SQNR samples: decode, preprocess, FP32 + every variant, metrics */
   evaluationImagesPerSecond: number;
   variants: number;
@@ -72,7 +74,7 @@ type Win = {
   quantscope: {
     store: {
       subscribe: (f: (s: { progress: Progress | null }) => void) => () => void;
-      getState: () => { sqnrSamples: number; report: { variants: unknown[] } | null };
+      getState: () => { sqnrSamples: number; report: { variants: unknown[]; calibrationTiming?: AppRun['calibrationTiming'] } | null };
     };
   };
   __progress: Progress[];
@@ -254,7 +256,7 @@ export async function appRun(
     const perf = performance as unknown as { getEntriesByType(type: string): Entry[] };
     const charts = perf.getEntriesByType('measure').filter((e) => e.name.startsWith('chart ') && e.startTime >= from);
     const chartDraws = charts.map((e) => ({ name: e.name.slice(6), ms: e.duration })).sort((a, b) => b.ms - a.ms).slice(0, 3);
-    return { long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws };
+    return { long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws, calibrationTiming: s.report?.calibrationTiming ?? null };
   }, [longBefore, runAt]);
   const { sqnrSamples, variants } = w;
   await context.close();
@@ -279,6 +281,7 @@ export async function appRun(
     dropToReportSeconds: (tReport - t0) / 1000,
     calibrationImagesPerSecond: (calib.done - calibFirst.done) / ((calib.elapsedMs - calibFirst.elapsedMs) / 1000),
     calibrationSetupSeconds: calibFirst.elapsedMs / 1000,
+    calibrationTiming: w.calibrationTiming,
     evaluationImagesPerSecond: (to.done - from.done) / ((to.elapsedMs - from.elapsedMs) / 1000),
     variants,
     sqnrSamples,

@@ -1,4 +1,4 @@
-import type { Evaluation, Variant } from './engine/pipeline';
+import type { CalibrationTiming, Evaluation, Variant } from './engine/pipeline';
 import type { QuantConfig } from './quant/config';
 import type { FusedActivation, QuantizedTensor } from './quant/qdq';
 
@@ -46,6 +46,8 @@ export interface RunReport {
   layers: LayerReportRow[];
   /** layer pairs equalised, when a variant asked for CLE */
   equalizedPairs: number;
+  /** where calibration spent its time (absent from results exported before it was measured) */
+  calibrationTiming?: CalibrationTiming;
 }
 
 export function buildRunReport(
@@ -53,7 +55,7 @@ export function buildRunReport(
   calibrationSamples: number,
   variants: Variant[],
   ev: Evaluation,
-  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number; evalIds?: number[] } = {},
+  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number; evalIds?: number[]; calibrationTiming?: CalibrationTiming } = {},
 ): RunReport {
   const rows = new Map<string, LayerReportRow>();
   for (const v of variants) {
@@ -93,5 +95,6 @@ export function buildRunReport(
     }),
     layers: [...rows.values()],
     equalizedPairs: extra.equalizedPairs ?? 0,
+    ...(extra.calibrationTiming?.samples ? { calibrationTiming: extra.calibrationTiming } : {}),
   };
 }

@@ -468,6 +468,7 @@ const api = {
       cle: Object.fromEntries(req.variants.map((v) => [v.id, !!v.cle])),
       biasCorrection: Object.fromEntries(req.variants.map((v) => [v.id, !!v.biasCorrection])),
       equalizedPairs: prepared.equalized?.pairs.length ?? 0,
+      calibrationTiming: prepared.calibrationTiming,
     });
   },
 

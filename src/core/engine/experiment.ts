@@ -6,8 +6,8 @@ import type { EqualizedPair } from '../onnx/passes/cross-layer-equalization';
 import { applyBiasCorrection, measureConvInputMeans } from '../quant/bias-correction';
 import type { BiasShift, ConvInputMeans } from '../quant/bias-correction';
 import type { QuantConfig } from '../quant/config';
-import { buildVariant, collectStatistics } from './pipeline';
-import type { Variant } from './pipeline';
+import { buildVariant, collectStatistics, emptyCalibrationTiming } from './pipeline';
+import type { CalibrationTiming, Variant } from './pipeline';
 import type { Cancel, RtTensor, SessionFactory } from './runtime';
 
 export interface VariantSpec {
@@ -28,6 +28,8 @@ export interface PreparedVariants {
   biasShifts: Record<string, BiasShift[]>;
   /** E[x] per conv input, per FP32 model, when bias correction was asked for (to re-apply it to new variants) */
   means: Map<ModelProto, ConvInputMeans>;
+  /** where the calibration passes spent their time (both, when CLE asked for a second) */
+  calibrationTiming: CalibrationTiming;
 }
 
 export type PhaseProgress = (phase: 'calibrate' | 'equalize' | 'bias-correction' | 'quantize', done: number, total: number) => void;
@@ -48,7 +50,8 @@ export async function prepareVariants(
   const progress = (phase: Parameters<PhaseProgress>[0]) => (d: number, t: number) => onProgress(phase, d, t);
   const needPlain = specs.some((s) => !s.cle) || specs.length === 0;
   const needCle = specs.some((s) => s.cle);
-  const stats = needPlain ? await collectStatistics(createSession, fp32, calibration(), calibCount, progress('calibrate'), signal) : new ActivationStats();
+  const calibrationTiming = emptyCalibrationTiming();
+  const stats = needPlain ? await collectStatistics(createSession, fp32, calibration(), calibCount, progress('calibrate'), signal, calibrationTiming) : new ActivationStats();
   let equalized: PreparedVariants['equalized'];
   let equalizedStats: ActivationStats | undefined;
   if (needCle) {
@@ -57,7 +60,7 @@ export async function prepareVariants(
     const pairs = crossLayerEqualization(model.graph!);
     onProgress('equalize', 1, 1);
     equalized = { model, pairs };
-    equalizedStats = await collectStatistics(createSession, model, calibration(), calibCount, progress('calibrate'), signal);
+    equalizedStats = await collectStatistics(createSession, model, calibration(), calibCount, progress('calibrate'), signal, calibrationTiming);
   }
   const variants: Variant[] = [];
   const biasShifts: Record<string, BiasShift[]> = {};
@@ -80,5 +83,5 @@ export async function prepareVariants(
     variants.push({ ...v, reference: base });
     onProgress('quantize', i + 1, specs.length);
   }
-  return { variants, stats, equalizedStats, equalized, biasShifts, means };
+  return { variants, stats, equalizedStats, equalized, biasShifts, means, calibrationTiming };
 }

@@ -34,10 +34,30 @@ export async function collectStatistics(
   total: number,
   onProgress: Progress = () => {},
   signal?: Cancel,
+  timing?: CalibrationTiming,
 ): Promise<ActivationStats> {
   const stats = new ActivationStats();
-  await observeSamples(createSession, model, samples, total, () => stats, onProgress, signal);
+  await observeSamples(createSession, model, samples, total, () => stats, onProgress, signal, undefined, timing);
   return stats;
+}
+
+/**
+ * Where a calibration pass spent its time, summed over every sample after the first (whose run also warms
+ * the session up): what statistics cost against the model run that fetches the same tensors, measured in the
+ * same pass.
+ */
+export interface CalibrationTiming {
+  samples: number;
+  /** the model run with every collected tensor as an output */
+  runMs: number;
+  /** folding the input and those tensors into the statistics */
+  statisticsMs: number;
+  /** waiting for the next sample (decoding and preprocessing, where they are not done ahead) */
+  readMs: number;
+}
+
+export function emptyCalibrationTiming(): CalibrationTiming {
+  return { samples: 0, runMs: 0, statisticsMs: 0, readMs: 0 };
 }
 
 /**
@@ -54,6 +74,8 @@ export async function observeSamples(
   signal?: Cancel,
   /** only these tensors (default: all): fewer outputs to copy out of the runtime, and fewer values to fold */
   only?: ReadonlySet<string>,
+  /** filled with the pass's time split, when given */
+  timing?: CalibrationTiming,
 ): Promise<void> {
   const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
   const names = nodeOutputs(model).filter((n) => !only || only.has(n));
@@ -61,14 +83,25 @@ export async function observeSamples(
   const session = await createSession(serializeModel(withExtraOutputs(model, names)));
   try {
     let done = 0;
+    let read = performance.now();
     for await (const t of samples) {
+      const t0 = performance.now();
       throwIfAborted(signal);
       const stats = statsFor();
-      if (observeInput) stats.observe(inputName, t.data as Float32Array);
       const outs = await session.run({ [inputName]: t }, names);
+      const t1 = performance.now();
+      if (observeInput) stats.observe(inputName, t.data as Float32Array);
       for (const n of names) stats.observe(n, outs[n].data as Float32Array);
       stats.samples++;
+      const t2 = performance.now();
+      if (timing && done > 0) {
+        timing.samples++;
+        timing.readMs += t0 - read;
+        timing.runMs += t1 - t0;
+        timing.statisticsMs += t2 - t1;
+      }
       onProgress(++done, total);
+      read = performance.now();
     }
   } finally {
     await session.release();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { buildVariant, collectStatistics, evaluate } from '../engine/pipeline';
+import { buildVariant, collectStatistics, emptyCalibrationTiming, evaluate } from '../engine/pipeline';
 import { mulberry32 } from '../data/split';
 import { OCR_MODELS } from '../../../test/shared-data';
 import { createNodeSession, nodeSessionFactory } from '../../node/ort-node';
@@ -61,6 +61,17 @@ describe('QDQ model of the PP-OCR classifier', async () => {
     }
     // No float weight remains.
     expect(pc.qdq.model.graph!.initializer.filter((t) => t.dataType === DataType.FLOAT && t.dims.length === 4)).toEqual([]);
+  });
+
+  it('calibration says where its time went (every image after the first), and timing it changes no statistic', async () => {
+    const timing = emptyCalibrationTiming();
+    const timed = await collectStatistics(createNodeSession, model, images(16, 1), 16, undefined, undefined, timing);
+    expect(timing.samples).toBe(15);
+    expect(timing.runMs).toBeGreaterThan(0);
+    expect(timing.statisticsMs).toBeGreaterThan(0);
+    expect(timing.readMs).toBeGreaterThanOrEqual(0);
+    expect([...timed.histograms.keys()]).toEqual([...stats.histograms.keys()]);
+    for (const [k, h] of stats.histograms) expect({ ...timed.histograms.get(k)!, counts: [...timed.histograms.get(k)!.counts] }, k).toEqual({ ...h, counts: [...h.counts] });
   });
 
   it('fuses Relu and ReLU6-style Clip into the producer when exact, and says so', () => {

@@ -6,6 +6,7 @@ import type { LayerSortKey } from '../../store/slices/view-slice';
 import { bytes, db, pct } from '../format';
 import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
 import { diagnose } from './diagnose';
+import { calibrationTimeText } from './summary';
 import { Preparation } from './Preparation';
 import { Analysis } from '../analysis/Analysis';
 import { exportResults, selectLayer } from '../../store/analysis-actions';
@@ -35,6 +36,7 @@ export function Results() {
   const setSort = (key: LayerSortKey) =>
     appStore.setState((s) => ({ layerSort: { key, descending: s.layerSort.key === key ? !s.layerSort.descending : false } }));
   const findings = diagnose(report);
+  const calibrationTime = calibrationTimeText(report.calibrationTiming);
   const arrow = (key: LayerSortKey) => (sort.key === key ? (sort.descending ? ' ▼' : ' ▲') : '');
 
   return (
@@ -48,7 +50,7 @@ export function Results() {
       )}
       <div className="row">
         <p className="muted" data-testid="run-summary">
-          Calibrated on {report.calibrationSamples} images, evaluated on {report.evaluationSamples}
+          Calibrated on {report.calibrationSamples} images{calibrationTime && <span title="Time per calibration image after the first: the model run that fetches every activation, folding them into the statistics, and waiting for the next image"> (per image: {calibrationTime})</span>}, evaluated on {report.evaluationSamples}
           {imported ? ` · ${imported.modelFileName ?? ''}` : model ? ` · ${model.fileName}` : ''} · {schemeText(report)}
         </p>
         <button type="button" className="secondary small" onClick={exportResults} data-testid="export-results" title="The results, the experiments and the view, as one JSON file that can be imported again">

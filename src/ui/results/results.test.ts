@@ -4,6 +4,7 @@ import type { LayerReportRow, RunReport } from '../../core';
 import { defaultQuantConfig } from '../../core';
 import { diagnose } from './diagnose';
 import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
+import { calibrationTimeText } from './summary';
 
 const layers: LayerReportRow[] = [
   { order: 0, tensor: 't0', node: 'conv0', op: 'Conv', fused: 'Clip', sqnrDb: { 'per-tensor': 30, 'per-channel': 32 } },
@@ -47,5 +48,18 @@ describe('diagnose', () => {
   });
   it('says when both keep the model', () => {
     expect(diagnose(report(0.95, 0.96))[0]).toMatchObject({ level: 'good' });
+  });
+});
+
+describe('calibration time in the run summary', () => {
+  it('is per image, over the images timed', () => {
+    expect(calibrationTimeText({ samples: 99, runMs: 99 * 17.64, statisticsMs: 99 * 4.81, readMs: 99 * 0.8 })).toBe('model 17.6 ms, statistics 4.8 ms, reading 0.8 ms');
+    expect(calibrationTimeText({ samples: 4, runMs: 4 * 61.2, statisticsMs: 4 * 12.44, readMs: 0 })).toBe('model 61.2 ms, statistics 12.4 ms, reading 0.0 ms');
+    expect(calibrationTimeText({ samples: 2, runMs: 2 * 250.4, statisticsMs: 2 * 40, readMs: 2 })).toBe('model 250 ms, statistics 40.0 ms, reading 1.0 ms');
+  });
+
+  it('is left out when nothing was timed (old results, or one calibration image)', () => {
+    expect(calibrationTimeText(undefined)).toBeNull();
+    expect(calibrationTimeText({ samples: 0, runMs: 0, statisticsMs: 0, readMs: 0 })).toBeNull();
   });
 });
