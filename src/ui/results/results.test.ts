@@ -61,5 +61,9 @@ describe('calibration time in the run summary', () => {
   it('is left out when nothing was timed (old results, or one calibration image)', () => {
     expect(calibrationTimeText(undefined)).toBeNull();
     expect(calibrationTimeText({ samples: 0, runMs: 0, statisticsMs: 0, readMs: 0 })).toBeNull();
+    // an imported file's report is untrusted
+    expect(calibrationTimeText({ samples: 3, runMs: '<b>x</b>', statisticsMs: 1, readMs: 1 } as never)).toBeNull();
+    expect(calibrationTimeText({ samples: 3, runMs: 1, statisticsMs: -1, readMs: 1 })).toBeNull();
+    expect(calibrationTimeText(7 as never)).toBeNull();
   });
 });

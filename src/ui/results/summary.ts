@@ -4,10 +4,13 @@ const ms = (x: number) => `${x < 100 ? x.toFixed(1) : Math.round(x)} ms`;
 
 /**
  * Where calibration spent its time, per image: "model 17.6 ms, statistics 4.8 ms, reading 0.8 ms"; null when
- * not measured (results exported before it was, or a calibration of one image, whose run only warms up).
+ * not measured (results exported before it was, or a calibration of one image, whose run only warms up) or
+ * not numbers.
  */
 export function calibrationTimeText(t: CalibrationTiming | undefined): string | null {
-  if (!t || t.samples === 0) return null;
+  // (an imported results file is untrusted: anything but counts and times is left out)
+  const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  if (!t || !ok(t.samples) || t.samples === 0 || !ok(t.runMs) || !ok(t.statisticsMs) || !ok(t.readMs)) return null;
   const per = (x: number) => ms(x / t.samples);
   return `model ${per(t.runMs)}, statistics ${per(t.statisticsMs)}, reading ${per(t.readMs)}`;
 }
