@@ -77,7 +77,10 @@ describe('WebAssembly kernels', () => {
         { weight: 1, arbitrary: fc.float({ min: Math.fround(-1e-30), max: Math.fround(1e-30), noNaN: true }) },
         { weight: 1, arbitrary: fc.float({ min: 1000, max: 1001, noNaN: true }) },
       );
-    const batch = fc.integer({ min: 0, max: 6 }).chain((zeros) => fc.array(value(zeros), { minLength: 256, maxLength: 1200 }));
+    // Each batch scaled and shifted: later ones fit the histogram's span, or widen it at either end.
+    const batch = fc
+      .tuple(fc.integer({ min: 0, max: 6 }), fc.constantFrom(1, 1, 0.25, 4), fc.constantFrom(0, 0, -50, 50))
+      .chain(([zeros, scale, shift]) => fc.array(value(zeros).map((x) => (x === 0 ? x : x * scale + shift)), { minLength: 256, maxLength: 1200 }));
     fc.assert(
       fc.property(fc.array(batch, { minLength: 1, maxLength: 3 }), fc.constantFrom(16, 128, 2048), fc.constantFrom(1, 4), (batches, maxBins, headroom) => {
         const run = () => plain(batches.reduce((h, b) => addValues(h, Float32Array.from(b), maxBins, headroom), emptyHistogram()));
@@ -87,6 +90,33 @@ describe('WebAssembly kernels', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('a histogram streamed batch after batch: batches inside its span, widening it at either end, merging bins (exact table)', () => {
+    // Each step must give what the JavaScript loop gives.
+    const ramp = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+    const batches: [string, number[]][] = [
+      ['first batch', ramp(1000, 0, 1)],
+      ['inside the span', ramp(700, 0.1, 0.9)],
+      ['up to the span\'s last bin', ramp(700, 0, 1.0004)],
+      ['past its top', ramp(700, 0.5, 1.5)],
+      ['below its bottom', ramp(700, -0.5, 0.2)],
+      ['zero-heavy, inside', [...Array<number>(600).fill(0), ...ramp(300, -0.4, 1.4)]],
+      ['with a NaN (counted by the loop)', [...ramp(500, 0, 1), Number.NaN]],
+      ['inside again', ramp(700, -0.3, 1.3)],
+      ['far past it (bins merge)', ramp(700, -40, 90)],
+    ];
+    const stream = () => {
+      const steps: ReturnType<typeof plain>[] = [];
+      batches.reduce((h, [, b]) => {
+        const next = addValues(h, Float32Array.from(b), 2048, 4);
+        steps.push(plain(next));
+        return next;
+      }, emptyHistogram());
+      return steps;
+    };
+    const { js, wasm } = both(stream);
+    for (const [i, [what]] of batches.entries()) expect(wasm[i], what).toEqual(js[i]);
   });
 
   it('histogram counting: the kernel bins in f32 yet agrees where that is delicate (exact table)', () => {
