@@ -20,6 +20,8 @@ test('the built-in demo loads on first start, quantizes, and its export runs the
   expect(fp32).toBeGreaterThan(0.85); // a real classifier on real-looking text lines
   expect(agreeC).toBeGreaterThan(0.9);
   expect(agreeT).toBeGreaterThan(0.8);
+  // The summary says where calibration spent its time, per image.
+  await expect(page.getByTestId('run-summary')).toContainText(/Calibrated on \d+ images \(per image: model \d+\.\d ms, statistics \d+\.\d ms, reading \d+\.\d ms\)/);
   // Every quantized activation has a row, and SQNR values are numbers in dB.
   const rows = page.getByTestId('layer-table').locator('tbody tr');
   expect(await rows.count()).toBeGreaterThan(40);
