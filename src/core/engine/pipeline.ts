@@ -43,8 +43,8 @@ export async function collectStatistics(
 
 /**
  * Where a calibration pass spent its time, summed over every sample after the first (whose run also warms
- * the session up): what statistics cost against the model run that fetches the same tensors, measured in the
- * same pass.
+ * the session up). The runs here are not quite a bare run's: what the statistics evict from the caches slows
+ * the next run a little (SqueezeNet in the browser: 56–61 ms a run with the folding between runs, 52–53 without).
  */
 export interface CalibrationTiming {
   samples: number;
