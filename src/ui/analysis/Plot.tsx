@@ -97,6 +97,12 @@ export function preloadPlotly(): void {
 }
 
 /**
+ * The chart tools (shown while the pointer is over a chart) stand down the right edge: along the top they
+ * covered the titles, which name the layer or tensor shown.
+ */
+const MODEBAR = { orientation: 'v', bgcolor: 'rgba(255, 255, 255, 0.85)' };
+
+/**
  * One Plotly chart. `figure` is plain data from a pure builder; clicking a point calls `onPick` with the
  * point's customdata (a node name in the layer charts).
  */
@@ -113,7 +119,7 @@ export function Plot({ figure, onPick, testId }: { figure: Figure; onPick?: (key
       if (!live || !div) return;
       const first = !div.classList.contains('js-plotly-plot');
       const start = performance.now();
-      await P.react(div, figure.data as never, { autosize: true, ...figure.layout } as never, {
+      await P.react(div, figure.data as never, { autosize: true, ...figure.layout, modebar: MODEBAR } as never, {
         displaylogo: false,
         responsive: true,
         modeBarButtonsToRemove: ['lasso2d', 'select2d'],

@@ -90,11 +90,12 @@ export function variantColor(id: string): string {
   return (COLORS as Record<string, string>)[id] ?? (id.includes('+') ? COLORS.fix : '#0891b2');
 }
 
-// The legend sits between the title and the plot, so it never covers an axis title.
+// The legend sits between the title and the plot, so it never covers an axis title; the right margin leaves
+// room for the chart tools, which stand down the right edge while the pointer is over a chart (Plot.tsx).
 export const base = (title: string, height = 260): Layout => ({
   title: { text: title, font: { size: 13 }, y: 0.98, yanchor: 'top' } as Layout['title'],
   height: height + 40,
-  margin: { l: 56, r: 16, t: 74, b: 44 },
+  margin: { l: 56, r: 40, t: 74, b: 44 },
   legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 11 } },
 });
 
@@ -195,7 +196,7 @@ export function channelRangeFigure(w: WeightView, log = false): Figure {
   layout.xaxis = { title: { text: 'output channel' } };
   layout.yaxis = log ? { title: { text: '|w| max' }, type: 'log' } : { title: { text: 'weight value' } };
   layout.yaxis2 = { title: { text: 'levels used' }, overlaying: 'y', side: 'right', type: 'log', showgrid: false };
-  layout.margin = { l: 56, r: 56, t: 74, b: 44 };
+  layout.margin = { l: 56, r: 80, t: 74, b: 44 }; // a right axis, and the chart tools beside it
   layout.bargap = 0.15;
   return { data, layout };
 }

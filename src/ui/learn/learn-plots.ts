@@ -125,6 +125,6 @@ export function bnFigure(l: BnFoldLesson): Figure {
   layout.xaxis = { title: { text: 'output channel' } };
   layout.yaxis = { title: { text: '|w| max' }, type: 'log' };
   layout.yaxis2 = { title: { text: '|k|' }, overlaying: 'y', side: 'right', type: 'log', showgrid: false };
-  layout.margin = { l: 56, r: 56, t: 74, b: 44 };
+  layout.margin = { l: 56, r: 80, t: 74, b: 44 }; // a right axis, and the chart tools beside it
   return { data, layout };
 }
