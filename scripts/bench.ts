@@ -68,7 +68,7 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   await inst.release();
   const t0 = performance.now();
   const timing = emptyCalibrationTiming();
-  const stats = await collectStatistics(fused, model, iterate(inputs), inputs.length, undefined, undefined, timing);
+  const stats = await collectStatistics(fused, model, iterate(inputs), inputs.length, { timing });
   const tStats = (performance.now() - t0) / 1000;
 
   const qdq: Record<string, Uint8Array> = {};
@@ -114,7 +114,7 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   const tOnce = (performance.now() - t1) / 1000;
   let t2 = performance.now();
   // as the workbench does: the per-image pass collects only what the curve's int8 models read
-  const perImage = await collectPerImageStatistics(fused, model, iterate(curveInputs), curveInputs.length, undefined, undefined, curveTensors(model, defaultQuantConfig, once));
+  const perImage = await collectPerImageStatistics(fused, model, iterate(curveInputs), curveInputs.length, { only: curveTensors(model, defaultQuantConfig, once) });
   let tCurveStats = (performance.now() - t2) / 1000;
   let tCurveRanges = 0;
   let tOneThread = 0;

@@ -10,7 +10,7 @@ export { defaultQuantConfig } from './quant/config';
 export type { QuantConfig, WeightGranularity } from './quant/config';
 export type { QuantizedTensor, FusedActivation, TensorRange } from './quant/qdq';
 export { collectStatistics, buildVariant, evaluate } from './engine/pipeline';
-export type { CalibrationTiming, Evaluation, LayerRow, LayerError, Sample, Variant, VariantEvaluation } from './engine/pipeline';
+export type { CalibrationTiming, Evaluation, LayerRow, LayerError, PassOptions, Sample, Variant, VariantEvaluation } from './engine/pipeline';
 export { CancelledError } from './engine/runtime';
 export type { RtSession, RtTensor, SessionFactory, Cancel } from './engine/runtime';
 export { resampleRgb } from './data/resize';

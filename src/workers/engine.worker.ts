@@ -573,7 +573,7 @@ const api = {
       const calib = async function* () {
         for await (const s of tensors(run.calibIds, run.preprocess, run.dims)) yield s.tensor;
       };
-      const stats = await collectPerImageStatistics(createWebSession, v.reference, calib(), run.calibIds.length, progressReporter('calibrate', onProgress), signal, needed);
+      const stats = await collectPerImageStatistics(createWebSession, v.reference, calib(), run.calibIds.length, { onProgress: progressReporter('calibrate', onProgress), signal, only: needed });
       run.perImage.set(v.reference, (cached = { tensors: needed, stats }));
     }
     const perImage = cached.stats;

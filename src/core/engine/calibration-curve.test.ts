@@ -155,7 +155,7 @@ describe('calibration-size curve on the PP-OCR classifier', async () => {
     const whole = new ActivationStats();
     for (const st of perImage) whole.merge(st);
     const needed = curveTensors(model, defaultQuantConfig, whole);
-    const only = await collectPerImageStatistics(session, model, iter(calib), calib.length, undefined, undefined, needed);
+    const only = await collectPerImageStatistics(session, model, iter(calib), calib.length, { only: needed });
     expect(only[0].histograms.size + only[0].nonFloat.size).toBe(needed.size);
     expect(needed.size).toBeLessThan(perImage[0].histograms.size);
     const opts = { calibrators: ['percentile', 'mse'] satisfies CalibratorId[], draws: 1 };
@@ -165,7 +165,7 @@ describe('calibration-size curve on the PP-OCR classifier', async () => {
     expect(restricted.outliers).toEqual(full.outliers);
     // statistics collected for fewer tensors than a build reads: a sentence, not a model left partly in float
     const fewer = new Set([...needed].filter((t) => !whole.nonFloat.has(t)).slice(1));
-    const lacking = await collectPerImageStatistics(session, model, iter(calib), calib.length, undefined, undefined, fewer);
+    const lacking = await collectPerImageStatistics(session, model, iter(calib), calib.length, { only: fewer });
     await expect(calibrationCurve(session, model, defaultQuantConfig, lacking, evalInputs, { ...opts, collected: fewer })).rejects.toThrow(/per-image statistics lack .*run the calibration-size curve again/);
   }, 120_000);
 

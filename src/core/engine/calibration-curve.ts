@@ -14,7 +14,7 @@ import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
 import { withExtraOutputs } from './instrument';
 import { observeSamples } from './pipeline';
-import type { Progress } from './pipeline';
+import type { PassOptions, Progress } from './pipeline';
 import { CancelledError, throwIfAborted } from './runtime';
 import type { Cancel, RtTensor, SessionFactory } from './runtime';
 import { logitsTensor } from './sensitivity';
@@ -31,10 +31,8 @@ export async function collectPerImageStatistics(
   model: ModelProto,
   samples: AsyncIterable<RtTensor>,
   total: number,
-  onProgress: Progress = () => {},
-  signal?: Cancel,
-  /** only these tensors (`rangeTensors` of the curve's configuration): the curve reads no others */
-  only?: ReadonlySet<string>,
+  /** `only`: the curveTensors of the curve's configuration (the curve reads no others) */
+  options: Omit<PassOptions, 'timing'> = {},
 ): Promise<ActivationStats[]> {
   const out: ActivationStats[] = [];
   const fresh = () => {
@@ -42,7 +40,7 @@ export async function collectPerImageStatistics(
     out.push(s);
     return s;
   };
-  await observeSamples(createSession, model, samples, total, fresh, onProgress, signal, only);
+  await observeSamples(createSession, model, samples, total, fresh, options);
   return out;
 }
 

@@ -51,7 +51,7 @@ export async function prepareVariants(
   const needPlain = specs.some((s) => !s.cle) || specs.length === 0;
   const needCle = specs.some((s) => s.cle);
   const calibrationTiming = emptyCalibrationTiming();
-  const stats = needPlain ? await collectStatistics(createSession, fp32, calibration(), calibCount, progress('calibrate'), signal, calibrationTiming) : new ActivationStats();
+  const stats = needPlain ? await collectStatistics(createSession, fp32, calibration(), calibCount, { onProgress: progress('calibrate'), signal, timing: calibrationTiming }) : new ActivationStats();
   let equalized: PreparedVariants['equalized'];
   let equalizedStats: ActivationStats | undefined;
   if (needCle) {
@@ -60,7 +60,7 @@ export async function prepareVariants(
     const pairs = crossLayerEqualization(model.graph!);
     onProgress('equalize', 1, 1);
     equalized = { model, pairs };
-    equalizedStats = await collectStatistics(createSession, model, calibration(), calibCount, progress('calibrate'), signal, calibrationTiming);
+    equalizedStats = await collectStatistics(createSession, model, calibration(), calibCount, { onProgress: progress('calibrate'), signal, timing: calibrationTiming });
   }
   const variants: Variant[] = [];
   const biasShifts: Record<string, BiasShift[]> = {};

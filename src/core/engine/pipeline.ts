@@ -32,13 +32,21 @@ export async function collectStatistics(
   model: ModelProto,
   samples: AsyncIterable<RtTensor>,
   total: number,
-  onProgress: Progress = () => {},
-  signal?: Cancel,
-  timing?: CalibrationTiming,
+  options: Omit<PassOptions, 'only'> = {},
 ): Promise<ActivationStats> {
   const stats = new ActivationStats();
-  await observeSamples(createSession, model, samples, total, () => stats, onProgress, signal, undefined, timing);
+  await observeSamples(createSession, model, samples, total, () => stats, options);
   return stats;
+}
+
+/** What a calibration pass may be given besides its samples. */
+export interface PassOptions {
+  onProgress?: Progress;
+  signal?: Cancel;
+  /** only these tensors (default: all): fewer outputs to copy out of the runtime, and fewer values to fold */
+  only?: ReadonlySet<string>;
+  /** filled with the pass's time split */
+  timing?: CalibrationTiming;
 }
 
 /**
@@ -70,12 +78,7 @@ export async function observeSamples(
   samples: AsyncIterable<RtTensor>,
   total: number,
   statsFor: () => ActivationStats,
-  onProgress: Progress = () => {},
-  signal?: Cancel,
-  /** only these tensors (default: all): fewer outputs to copy out of the runtime, and fewer values to fold */
-  only?: ReadonlySet<string>,
-  /** filled with the pass's time split, when given */
-  timing?: CalibrationTiming,
+  { onProgress = () => {}, signal, only, timing }: PassOptions = {},
 ): Promise<void> {
   const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
   const names = nodeOutputs(model).filter((n) => !only || only.has(n));

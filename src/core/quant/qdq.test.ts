@@ -65,7 +65,7 @@ describe('QDQ model of the PP-OCR classifier', async () => {
 
   it('calibration says where its time went (every image after the first), and timing it changes no statistic', async () => {
     const timing = emptyCalibrationTiming();
-    const timed = await collectStatistics(createNodeSession, model, images(16, 1), 16, undefined, undefined, timing);
+    const timed = await collectStatistics(createNodeSession, model, images(16, 1), 16, { timing });
     expect(timing.samples).toBe(15);
     expect(timing.runMs).toBeGreaterThan(0);
     expect(timing.statisticsMs).toBeGreaterThan(0);

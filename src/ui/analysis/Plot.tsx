@@ -39,6 +39,19 @@ export function loadPlotly(): Promise<PlotlyModule> {
 }
 
 /**
+ * Draws (or redraws) a figure: every chart, and the warm-up's hidden ones, the same way. The chart tools (shown
+ * while the pointer is over a chart) stand down the right edge, where the builders leave a margin for them:
+ * along the top they covered the titles, which name the layer or tensor shown.
+ */
+function draw(P: PlotlyModule, div: HTMLElement, figure: { data: unknown[]; layout: object }): Promise<unknown> {
+  return P.react(div, figure.data as never, { autosize: true, ...figure.layout, modebar: { orientation: 'v', bgcolor: 'rgba(255, 255, 255, 0.85)' } } as never, {
+    displaylogo: false,
+    responsive: true,
+    modeBarButtonsToRemove: ['lasso2d', 'select2d'],
+  });
+}
+
+/**
  * Hidden charts drawn while the page is idle, each in a task of its own: the kinds the results show (a step
  * histogram with range lines and a legend on a log axis, grouped bars, markers on a second log axis), so V8 has
  * compiled Plotly's code for them before the first real chart. Drawn cold, the first per-layer chart took
@@ -83,7 +96,7 @@ export function preloadPlotly(): void {
               div.style.cssText = 'position:fixed;left:-10000px;top:0;width:700px;height:340px;visibility:hidden';
               document.body.appendChild(div);
               try {
-                await P.react(div, figure.data as never, { autosize: true, height: 340, ...figure.layout } as never, { displaylogo: false });
+                await draw(P, div, { data: figure.data, layout: { height: 340, ...figure.layout } });
               } finally {
                 P.purge(div);
                 div.remove();
@@ -95,12 +108,6 @@ export function preloadPlotly(): void {
       .catch(() => {}); // a chart that needs Plotly reports the failure when it loads it again
   });
 }
-
-/**
- * The chart tools (shown while the pointer is over a chart) stand down the right edge: along the top they
- * covered the titles, which name the layer or tensor shown.
- */
-const MODEBAR = { orientation: 'v', bgcolor: 'rgba(255, 255, 255, 0.85)' };
 
 /**
  * One Plotly chart. `figure` is plain data from a pure builder; clicking a point calls `onPick` with the
@@ -119,11 +126,7 @@ export function Plot({ figure, onPick, testId }: { figure: Figure; onPick?: (key
       if (!live || !div) return;
       const first = !div.classList.contains('js-plotly-plot');
       const start = performance.now();
-      await P.react(div, figure.data as never, { autosize: true, ...figure.layout, modebar: MODEBAR } as never, {
-        displaylogo: false,
-        responsive: true,
-        modeBarButtonsToRemove: ['lasso2d', 'select2d'],
-      });
+      await draw(P, div, figure);
       if (first && div.on) {
         div.on('plotly_click', (e) => {
           const key = e.points[0]?.customdata;
