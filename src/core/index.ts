@@ -12,6 +12,7 @@ export type { QuantizedTensor, FusedActivation, TensorRange } from './quant/qdq'
 export { collectStatistics, buildVariant, evaluate } from './engine/pipeline';
 export type { CalibrationTiming, Evaluation, LayerRow, LayerError, PassOptions, Sample, Variant, VariantEvaluation } from './engine/pipeline';
 export { CancelledError } from './engine/runtime';
+export { throttleProgress } from './engine/progress';
 export type { RtSession, RtTensor, SessionFactory, Cancel } from './engine/runtime';
 export { resampleRgb } from './data/resize';
 export { PREPROCESS_PRESETS, presetPreprocess, sourceRect, rgbToTensor, inputGeometry, tensorChannels } from './data/preprocess';

@@ -34,6 +34,7 @@ import {
   tensorChannels,
   serializeModel,
   summarizeModel,
+  throttleProgress,
 } from '../core';
 import type {
   ActivationMaterial,
@@ -196,16 +197,8 @@ function checkCancelled() {
 }
 
 function progressReporter(phase: ProgressEvent['phase'], onProgress?: OnProgress) {
-  const start = performance.now();
-  let last = 0;
-  return (done: number, total: number) => {
-    const now = performance.now();
-    // At most ~20 messages a second, and always the last one.
-    if (onProgress && (done === total || now - last > 50)) {
-      last = now;
-      onProgress({ phase, done, total, elapsedMs: now - start });
-    }
-  };
+  if (!onProgress) return () => {};
+  return throttleProgress((done, total, elapsedMs) => onProgress({ phase, done, total, elapsedMs }));
 }
 
 /** Images decoded ahead of the one being run (on the decoder's thread, while the model runs here). */

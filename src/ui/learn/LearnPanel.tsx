@@ -468,7 +468,7 @@ const VARIANT_WORDS: Record<string, string> = { 'per-tensor': 'per-tensor weight
  * They are ordinary runs: the settings change as the buttons say, and the results and analysis follow.
  */
 function FailuresLesson() {
-  const s = useAppShallow((x) => ({ runs: x.failureRuns, running: x.failureRunning, error: x.failureError, progress: x.progress, model: x.model?.fileName ?? null, busy: x.runStatus === 'running' }));
+  const s = useAppShallow((x) => ({ runs: x.failureRuns, running: x.failureRunning, error: x.failureError, progress: x.failureRunning ? x.progress : null, model: x.model?.fileName ?? null, busy: x.runStatus === 'running' }));
   return (
     <>
       <p>
