@@ -18,13 +18,15 @@ import { defaultQuantConfig } from '../src/core/quant/config';
 import { nodeSessionFactory } from '../src/node/ort-node';
 import { nodeRangeHelper } from '../src/node/range-helper';
 import { HAVE_SHARED, SHARED, SHARED_MODELS, SKIP_REASON, readShared, referenceCalibration } from '../test/shared-data';
-import { appRun, bareWasm, withBrowser } from './bench-web';
+import { appRun, bareWasm, openBarePage, withBrowser } from './bench-web';
 import type { AppRun, BareRow, WebModel } from './bench-web';
 import type { BareResult } from './bench-browser/protocol';
 
 const N = Number(process.env.BENCH_IMAGES ?? 64);
 /** The calibration-size curve is measured on the largest set: every calibration input ORT's reference used (200). */
 const CURVE_N = Number(process.env.BENCH_CURVE_IMAGES ?? Infinity);
+/** Rounds of the browser comparison: bare runs, then the workbench, timed side by side. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 async function timeRuns(run: (x: RtTensor) => Promise<unknown>, inputs: RtTensor[]): Promise<number> {
   await run(inputs[0]); // warm-up
@@ -164,23 +166,42 @@ const IMAGES = join(SHARED, 'images', 'imagenet-sample');
 if (webModels.length && existsSync(IMAGES) && process.env.BENCH_BROWSER !== '0') {
   const log = (x: string) => console.log(x);
   console.log('\nBrowser (system Chromium, headless; the production build served like `vite preview`)…');
-  const { bare, runs } = await withBrowser(async (browser, origin) => {
+  const { bare, rounds, runs } = await withBrowser(async (browser, origin) => {
     const bare = await bareWasm(browser, origin, webModels, log);
-    const runs: AppRun[] = [];
-    for (const m of webModels) {
-      const r = await appRun(browser, origin, { id: m.id, path: join(SHARED, 'models', m.file), preset: m.preset }, IMAGES);
-      log(`  workbench ${m.id}: drop → report ${r.dropToReportSeconds.toFixed(1)} s`);
-      runs.push(r);
+    // The workbench against bare runs timed right before it, in rounds: this machine's speed drifts by up to 2×
+    // within minutes, so a ratio is only as good as its two sides are close in time.
+    const barePage = await openBarePage(browser, origin, webModels);
+    const rounds: Round[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const m of webModels) {
+        const rate = async (what: BareRow['what']) => {
+          const r = (await barePage.time(m, what, 2, 1)).result;
+          return 'imagesPerSecond' in r ? r.imagesPerSecond : NaN;
+        };
+        let bareAll = NaN;
+        let bareEval = NaN;
+        // with the workbench's page open, its model and images read, right before its Run: the calibration
+        // starts a second after the bare run with every activation ends
+        const beforeRun = async () => {
+          bareEval = 1 / (1 / (await rate('fp32')) + 1 / (await rate('perTensor')) + 1 / (await rate('perChannel')));
+          bareAll = await rate('allActivations');
+        };
+        const run = await appRun(browser, origin, { id: m.id, path: join(SHARED, 'models', m.file), preset: m.preset }, IMAGES, { beforeRun });
+        log(`  round ${round}, workbench ${m.id}: calibration ${(bareAll / run.calibrationImagesPerSecond).toFixed(2)}× bare, evaluation ${(run.evaluationImagesPerSecond / bareEval).toFixed(2)}× bare; drop → report ${run.dropToReportSeconds.toFixed(1)} s`);
+        rounds.push({ round, bareAll, bareEval, run });
+      }
     }
+    await barePage.close();
+    const runs = rounds.map((r) => r.run);
     const mobile = webModels.find((m) => m.id.startsWith('mobilenet_v1'));
     if (mobile) {
       const r = await appRun(browser, origin, { id: mobile.id, path: join(SHARED, 'models', mobile.file), preset: mobile.preset }, IMAGES, { memory: true });
       log(`  workbench ${mobile.id} with memory sampling: drop → report ${r.dropToReportSeconds.toFixed(1)} s`);
       runs.push(r);
     }
-    return { bare, runs };
+    return { bare, rounds, runs };
   });
-  printWeb(bare, runs);
+  printWeb(bare, rounds, runs);
 } else if (webModels.length) {
   console.log(`\nBrowser benchmarks skipped: ${process.env.BENCH_BROWSER === '0' ? 'BENCH_BROWSER=0' : `no images in ${IMAGES}`}.`);
 }
@@ -193,11 +214,22 @@ function split(r: AppRun): string {
   return `${per(t.runMs)} + ${per(t.statisticsMs)} + ${per(t.readMs)} ms | ${((t.runMs + t.statisticsMs + t.readMs) / t.runMs).toFixed(2)}×`;
 }
 
-function printWeb(bare: BareRow[], runs: AppRun[]) {
-  const rate = (model: string, what: BareRow['what'], threads: number, batch: number) => {
-    const r = bare.find((b) => b.model === model && b.what === what && b.threads === threads && b.batch === batch)?.result;
-    return r && 'imagesPerSecond' in r ? r.imagesPerSecond : NaN;
-  };
+/** One round of the side-by-side comparison: bare rates (2 threads, batch 1) timed right before the workbench's run. */
+interface Round {
+  round: number;
+  /** the model fetching every activation */
+  bareAll: number;
+  /** FP32 + per-tensor + per-channel, one image through each */
+  bareEval: number;
+  run: AppRun;
+}
+
+function median(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function printWeb(bare: BareRow[], rounds: Round[], runs: AppRun[]) {
   const cell = (model: string, what: BareRow['what'], threads: number, batch: number) => {
     const r = bare.find((b) => b.model === model && b.what === what && b.threads === threads && b.batch === batch)?.result;
     if (!r) return '–';
@@ -215,19 +247,25 @@ function printWeb(bare: BareRow[], runs: AppRun[]) {
     }
   }
 
-  console.log('\nThe workbench\'s pipeline against bare onnxruntime-web on the same models (2 threads, batch 1: what the workbench uses)\n');
+  console.log(`\nThe workbench's pipeline against bare onnxruntime-web on the same models (2 threads, batch 1: what the workbench uses), in ${ROUNDS} rounds: each round times the bare runs with the workbench's page open, its model and images read, right before its Run\n`);
   console.log('Both sides after set-up: the bare runs after their session\'s creation and a warm-up run, the workbench after its first image (that set-up in its own column).\n');
   console.log('The split is the engine\'s own, per calibration image after the first, in the same pass: the model run fetching every activation (the bare run\'s work), then folding them into the statistics, then waiting for the next image; its ratio is (all three) / (the model run).\n');
-  console.log('| model | calibration set-up: instrumented model, session, first image | calibration: workbench (decode, preprocess, run with every activation, statistics) | bare run with the same outputs | cost × bare (target ≤ 1.3) | the same pass split: model run + statistics + reading, per image | × its model run | evaluation: workbench (decode, preprocess, FP32 + int8 models, metrics) | bare runs of the same models | × bare speed (target ≥ 0.9) |\n|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of runs.filter((x) => !x.memory)) {
-    const bareCalib = rate(r.model, 'allActivations', 2, 1);
+  console.log('| model | round | calibration set-up: instrumented model, session, first image | calibration: workbench (decode, preprocess, run with every activation, statistics) | bare run with the same outputs | cost × bare (target ≤ 1.3) | the same pass split: model run + statistics + reading, per image | × its model run | evaluation: workbench (decode, preprocess, FP32 + int8 models, metrics) | bare runs of the same models | × bare speed (target ≥ 0.9) |\n|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const { round, bareAll, bareEval, run: r } of rounds) {
     // The evaluation runs FP32 and each variant (per-tensor, per-channel) on every image.
-    const perImage = 1 / rate(r.model, 'fp32', 2, 1) + (r.variants === 2 ? 1 / rate(r.model, 'perTensor', 2, 1) + 1 / rate(r.model, 'perChannel', 2, 1) : NaN);
-    const bareEval = 1 / perImage;
+    const evalBare = r.variants === 2 ? bareEval : NaN;
     console.log(
-      `| ${r.model} | ${r.calibrationSetupSeconds.toFixed(2)} s | ${r.calibrationImagesPerSecond.toFixed(1)} images/s | ${bareCalib.toFixed(1)} images/s | ${(bareCalib / r.calibrationImagesPerSecond).toFixed(2)}× | ${split(r)} | ` +
-        `${r.evaluationImagesPerSecond.toFixed(1)} images/s | ${bareEval.toFixed(1)} images/s | ${(r.evaluationImagesPerSecond / bareEval).toFixed(2)}× |`,
+      `| ${r.model} | ${round} | ${r.calibrationSetupSeconds.toFixed(2)} s | ${r.calibrationImagesPerSecond.toFixed(1)} images/s | ${bareAll.toFixed(1)} images/s | ${(bareAll / r.calibrationImagesPerSecond).toFixed(2)}× | ${split(r)} | ` +
+        `${r.evaluationImagesPerSecond.toFixed(1)} images/s | ${evalBare.toFixed(1)} images/s | ${(r.evaluationImagesPerSecond / evalBare).toFixed(2)}× |`,
     );
+  }
+  for (const m of webModels) {
+    const rs = rounds.filter((x) => x.run.model === m.id);
+    if (!rs.length) continue;
+    const calib = rs.map((x) => x.bareAll / x.run.calibrationImagesPerSecond);
+    const evals = rs.map((x) => x.run.evaluationImagesPerSecond / x.bareEval);
+    const range = (xs: number[]) => `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+    console.log(`\n${m.id}, median of ${rs.length} rounds (range): calibration cost ${range(calib)} a bare run with the same outputs (target ≤ 1.3); evaluation ${range(evals)} bare speed (target ≥ 0.9).`);
   }
 
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MB`;
