@@ -56,6 +56,8 @@ export interface AppRun {
   variants: number;
   sqnrSamples: number;
   longTasks: { count: number; over100: number; longestMs: number; totalMs: number };
+  /** each main-thread task over 100 ms from Run on, with the chart draws inside it: "124 ms: chart sqnr-chart (118 ms)" */
+  longTasksOver100: string[];
   /** the longest chart draws from Run on (Plot's performance measures), name and ms */
   chartDraws: { name: string; ms: number }[];
   /** main-thread tasks over 100 ms before Run (page start, the model and the folder read), in ms */
@@ -277,7 +279,12 @@ export async function appRun(
     const perf = performance as unknown as { getEntriesByType(type: string): Entry[] };
     const charts = perf.getEntriesByType('measure').filter((e) => e.name.startsWith('chart ') && e.startTime >= from);
     const chartDraws = charts.map((e) => ({ name: e.name.slice(6), ms: e.duration })).sort((a, b) => b.ms - a.ms).slice(0, 3);
-    return { long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws, calibrationTiming: s.report?.calibrationTiming ?? null };
+    // what each task over 100 ms was: the chart draws inside it, if any
+    const over100 = g.__longTasks.slice(n).filter((t) => t.duration > 100).map((t) => {
+      const inside = charts.filter((c) => c.startTime < t.start + t.duration && c.startTime + c.duration > t.start);
+      return `${t.duration.toFixed(0)} ms: ${inside.length ? inside.map((c) => `${c.name} (${c.duration.toFixed(0)} ms)`).join(', ') : 'no chart draw'}`;
+    });
+    return { over100, long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws, calibrationTiming: s.report?.calibrationTiming ?? null };
   }, [longBefore, runAt]);
   const { sqnrSamples, variants } = w;
   await context.close();
@@ -313,6 +320,7 @@ export async function appRun(
       totalMs: longs.reduce((a, b) => a + b, 0),
     },
     longTasksBeforeRun: w.early.filter((d) => d > 100),
+    longTasksOver100: w.over100,
     chartDraws: w.chartDraws,
     memory: w.memory && after ? { peakTotal: w.memory.peakTotal, peakWorkers: w.memory.peakWorkers, peakPage: w.memory.peakPage, samples: w.memory.samples, afterTotal: after.total, afterWorkers: after.workers } : undefined,
   };

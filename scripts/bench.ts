@@ -277,7 +277,7 @@ function printWeb(bare: BareRow[], rounds: Round[], runs: AppRun[]) {
       : 'not sampled in this run';
     console.log(
       `| ${r.model} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
-        `${r.longTasks.count} (${r.longTasks.over100}; ${r.longTasks.longestMs.toFixed(0)} ms) | ` +
+        `${r.longTasks.count} (${r.longTasks.over100}; ${r.longTasks.longestMs.toFixed(0)} ms${r.longTasksOver100.length ? `; ${r.longTasksOver100.join('; ')}` : ''}) | ` +
         `${r.longTasksBeforeRun.length ? r.longTasksBeforeRun.map((d) => `${d.toFixed(0)} ms`).join(', ') : 'none'} | ${mem} |`,
     );
   }
