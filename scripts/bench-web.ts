@@ -146,15 +146,14 @@ export async function openBarePage(browser: Browser, origin: string, models: Web
   };
 }
 
-/** Bare onnxruntime-web: every model form at 1 and 2 threads, batch 1 and 8 (the activations model at 2 threads, batch 1). */
+/** Bare onnxruntime-web: FP32 and both int8 forms at 1 and 2 threads, batch 1 and 8 (the activations model is timed in the rounds, next to the workbench). */
 export async function bareWasm(browser: Browser, origin: string, models: WebModel[], log: (s: string) => void): Promise<BareRow[]> {
   const bare = await openBarePage(browser, origin, models);
   const rows: BareRow[] = [];
   for (const m of models) {
-    for (const what of ['fp32', 'perTensor', 'perChannel', 'allActivations'] as const) {
+    for (const what of ['fp32', 'perTensor', 'perChannel'] as const) {
       for (const threads of [1, 2]) {
         for (const batch of [1, 8]) {
-          if (what === 'allActivations' && (threads !== 2 || batch !== 1)) continue;
           const row = await bare.time(m, what, threads, batch);
           const r = row.result;
           log(`  bare ${m.id} ${what} ${threads}t b${batch}: ${'error' in r ? r.error : `${r.imagesPerSecond.toFixed(1)} images/s`}`);

@@ -86,7 +86,6 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
     }
   }
   nodeRate.set(`${m.id}/fp32`, N / tFp32);
-  nodeRate.set(`${m.id}/allActivations`, N / tBare);
   const pixels = new Float32Array(inputs.reduce((a, x) => a + x.data.length, 0));
   inputs.reduce((at, x) => (pixels.set(x.data as Float32Array, at), at + x.data.length), 0);
   webModels.push({

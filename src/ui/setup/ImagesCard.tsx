@@ -8,7 +8,7 @@ export function ImagesCard() {
   const images = useApp((s) => s.images);
   const status = useApp((s) => s.imagesStatus);
   const error = useApp((s) => s.imagesError);
-  // Only the images' own progress: a run's would re-render this card ~10 times a second for nothing.
+  // Only the images' own progress: a run's would re-render this card on every progress event for nothing.
   const progress = useApp((s) => (s.progress?.phase === 'decode' ? s.progress : null));
   const labelSource = useApp((s) => s.labelSource);
   const labelListError = useApp((s) => s.labelListError);

@@ -33,7 +33,7 @@ function BitsField({ label, field, value, testId }: { label: string; field: 'wei
 }
 
 /**
- * The run's progress, in a component of its own: only it re-renders on each progress event (~10 a second), not
+ * The run's progress, in a component of its own: only it re-renders on each progress event (at most 5 a second), not
  * the card's form. The bar is scaled, not resized, on a layer of its own (see .progress .bar in styles.css).
  */
 function RunProgress() {
