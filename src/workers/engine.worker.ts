@@ -9,6 +9,10 @@ import {
   collectPerImageStatistics,
   curveTensors,
   tradeoffGrid,
+  tradeoffConfigs,
+  TRADEOFF_GRANULARITIES,
+  completeStatistics,
+  MissingStatisticsError,
   OutputScorer,
   profileWeightPrecision,
   selectMixedPrecision,
@@ -37,6 +41,7 @@ import {
   throttleProgress,
 } from '../core';
 import type {
+  QuantConfig,
   ActivationMaterial,
   WeightMaterial,
   BnFoldLesson,
@@ -125,6 +130,40 @@ function variantOf(id: string): Variant {
 
 function statsOf(id: string): ActivationStats {
   return state.lastRun!.stats.get(id)!;
+}
+
+/**
+ * Completes a variant's calibration statistics (those of its FP32 model) for builds of `configs`, or of every
+ * tensor: the run collected only the tensors its own variants read, and another configuration (a layer kept in
+ * FP32 leaves the ReLU before it unfused) can read more. One more pass over the same calibration images, shown
+ * as calibration progress; nothing when nothing is missing.
+ */
+async function completeStatisticsFor(variantId: string, configs: QuantConfig[] | 'all', onProgress?: OnProgress): Promise<void> {
+  const v = variantOf(variantId);
+  const run = state.lastRun!;
+  const calib = async function* () {
+    for await (const s of tensors(run.calibIds, run.preprocess, run.dims)) yield s.tensor;
+  };
+  await completeStatistics(createWebSession, v.reference, statsOf(variantId), configs, calib, run.calibIds.length, {
+    onProgress: progressReporter('calibrate', onProgress),
+    signal: { get aborted() { return state.cancelled; } },
+  });
+}
+
+/**
+ * Runs an analysis whose models are built from a variant's statistics, completed first for `configs`; a build
+ * that still reads a tensor without statistics (a configuration the list did not foresee) completes them for
+ * every tensor, and the analysis starts again.
+ */
+async function withStatistics<T>(variantId: string, configs: QuantConfig[] | 'all', onProgress: OnProgress | undefined, analysis: () => Promise<T>): Promise<T> {
+  await completeStatisticsFor(variantId, configs, onProgress);
+  try {
+    return await analysis();
+  } catch (e) {
+    if (!(e instanceof MissingStatisticsError)) throw e;
+    await completeStatisticsFor(variantId, 'all', onProgress);
+    return analysis();
+  }
 }
 
 function geometryKey(p: Preprocess) {
@@ -514,11 +553,14 @@ const api = {
     const run = state.lastRun!;
     const inputs: RtTensor[] = [];
     for await (const s of tensors(run.evalIds.slice(0, count), run.preprocess, run.dims)) inputs.push(s.tensor);
-    return measureSensitivity(createWebSession, v, statsOf(variantId), inputs, {
-      onProgress: progressReporter('sensitivity', onProgress),
-      onLayer,
-      signal: { get aborted() { return state.cancelled; } },
-    });
+    // Each layer kept in FP32 in turn: most ReLUs end up unfused somewhere, so every tensor's statistics.
+    return withStatistics(variantId, 'all', onProgress, () =>
+      measureSensitivity(createWebSession, v, statsOf(variantId), inputs, {
+        onProgress: progressReporter('sensitivity', onProgress),
+        onLayer,
+        signal: { get aborted() { return state.cancelled; } },
+      }),
+    );
   },
 
   /**
@@ -533,6 +575,7 @@ const api = {
     // A bias-corrected base is corrected again for the new weights (a layer kept in FP32 needs no correction).
     const means = run.means.get(base.reference);
     const source = base.source !== base.reference && means ? applyBiasCorrection(base.reference, config, means).model : base.source;
+    await completeStatisticsFor(baseId, [config], onProgress);
     const v = { ...buildVariant(newId, source, statsOf(baseId), config), reference: base.reference };
     const ev = await evaluate(createWebSession, state.runModel!, [v], tensors(run.evalIds, run.preprocess, run.dims), run.evalIds.length, {
       sqnrSamples,
@@ -560,6 +603,7 @@ const api = {
     const signal = { get aborted() { return state.cancelled; } };
     // Only the tensors this configuration's int8 model reads ranges of (MobileNet v1: 32 of 59): fewer outputs
     // to copy out of onnxruntime and fewer values to count. Kept for the next curve that needs no others.
+    await completeStatisticsFor(variantId, [v.config], onProgress);
     const needed = curveTensors(v.source, v.config, statsOf(variantId));
     let cached = run.perImage.get(v.reference);
     if (!cached || [...needed].some((t) => !cached!.tensors.has(t))) {
@@ -598,13 +642,17 @@ const api = {
     const run = state.lastRun!;
     const samples: Sample[] = [];
     for await (const s of tensors(run.evalIds.slice(0, opts.evalImages), run.preprocess, run.dims)) samples.push(s);
-    const grid = await tradeoffGrid(createWebSession, v.source, v.reference, statsOf(variantId), v.config, samples, {
-      weightBits: opts.weightBits,
-      activationBits: opts.activationBits,
-      onProgress: progressReporter('experiment', onProgress),
-      onPoint,
-      signal: { get aborted() { return state.cancelled; } },
-    });
+    const configs = tradeoffConfigs(v.config, TRADEOFF_GRANULARITIES, opts.weightBits, opts.activationBits);
+    const grid = await withStatistics(variantId, configs, onProgress, () =>
+      tradeoffGrid(createWebSession, v.source, v.reference, statsOf(variantId), v.config, samples, {
+        granularities: TRADEOFF_GRANULARITIES,
+        weightBits: opts.weightBits,
+        activationBits: opts.activationBits,
+        onProgress: progressReporter('experiment', onProgress),
+        onPoint,
+        signal: { get aborted() { return state.cancelled; } },
+      }),
+    );
     return { ...grid, runtime: webRuntimeLabel };
   },
 
@@ -622,16 +670,20 @@ const api = {
     state.cancelled = false;
     const run = state.lastRun!;
     const signal = { get aborted() { return state.cancelled; } };
+    // Weight choices leave the activations' reads as they are; a build that reads more completes them (once).
+    await completeStatisticsFor(variantId, [v.config], onProgress);
     const key = JSON.stringify([variantId, opts.choices, opts.profileImages]);
     let profile = run.profiles.get(key);
     if (!profile) {
       const inputs: RtTensor[] = [];
       for await (const s of tensors(run.evalIds.slice(0, opts.profileImages), run.preprocess, run.dims)) inputs.push(s.tensor);
-      profile = await profileWeightPrecision(createWebSession, v, statsOf(variantId), inputs, {
-        choices: opts.choices,
-        onProgress: progressReporter('sensitivity', onProgress),
-        signal,
-      });
+      profile = await withStatistics(variantId, [v.config], onProgress, () =>
+        profileWeightPrecision(createWebSession, v, statsOf(variantId), inputs, {
+          choices: opts.choices,
+          onProgress: progressReporter('sensitivity', onProgress),
+          signal,
+        }),
+      );
       if (!profile.complete) throw new CancelledError();
       run.profiles.set(key, profile);
     }
@@ -643,12 +695,12 @@ const api = {
     const guess = samples.length * (3 + Math.ceil(Math.log2(profile.layers.length * opts.choices.length + 1)));
     const scorer = await new OutputScorer(createWebSession, v.reference, samples, () => report(++done, Math.max(guess, done + 1)), signal).prepare();
     const means = run.means.get(v.reference);
-    const result = await selectMixedPrecision(profile, opts.target, async (overrides) => {
+    const result = await withStatistics(variantId, [v.config], onProgress, () => selectMixedPrecision(profile, opts.target, async (overrides) => {
       const config = { ...v.config, layerOverrides: { ...v.config.layerOverrides, ...overrides } };
       const source = v.source !== v.reference && means ? applyBiasCorrection(v.reference, config, means).model : v.source;
       const m = buildVariant('mixed', source, statsOf(variantId), config);
       return { ...(await scorer.score(m)), packedSizeBytes: m.packedSizeBytes, sizeBytes: m.bytes.length };
-    });
+    }));
     report(1, 1);
     return { ...result, profile };
   },
@@ -667,9 +719,8 @@ const api = {
     for await (const s of tensors(run.evalIds.slice(0, 1), run.preprocess, run.dims)) input = s.tensor;
     const name = state.info!.inputName;
     const fp32 = serializeModel(v.reference);
-    const models = configs.map((c) =>
-      buildVariant('timed', v.source, statsOf(variantId), { ...v.config, weightGranularity: c.granularity, weightBits: c.weightBits, activationBits: c.activationBits }).bytes,
-    );
+    const timed = configs.map((c) => ({ ...v.config, weightGranularity: c.granularity, weightBits: c.weightBits, activationBits: c.activationBits }));
+    const models = await withStatistics(variantId, timed, undefined, async () => timed.map((c) => buildVariant('timed', v.source, statsOf(variantId), c).bytes));
     const wasmOutputs: Float32Array[] = [];
     for (const bytes of [fp32, ...models]) {
       const session = await createWebSession(bytes);

@@ -52,6 +52,25 @@ export class ActivationStats {
     this.samples += other.samples;
   }
 
+  /**
+   * Keeps the histograms of `names` only (the nonFloat names stay: they say which tensors are shape arithmetic).
+   * For a pass that observed every tensor of its first sample and then narrows to those a build reads.
+   */
+  retain(names: ReadonlySet<string>): void {
+    this.version++;
+    for (const name of [...this.histograms.keys()]) if (!names.has(name)) this.histograms.delete(name);
+  }
+
+  /**
+   * Takes the tensors `other` collected and this lacks: a later pass over the same samples for tensors the
+   * first one left out (the caller sees to it that the samples are the same).
+   */
+  adopt(other: ActivationStats): void {
+    this.version++;
+    for (const [name, h] of other.histograms) if (!this.histograms.has(name)) this.histograms.set(name, h);
+    for (const n of other.nonFloat) this.nonFloat.add(n);
+  }
+
   rangesFor(calibrator: CalibratorId, scheme: RangeScheme, options: CalibratorOptions = CALIBRATOR_DEFAULTS): Map<string, TensorRange> {
     return new Map([...this.histograms].map(([k, h]) => [k, calibrateRange(calibrator, h, scheme, options)]));
   }

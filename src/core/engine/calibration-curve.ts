@@ -12,6 +12,7 @@ import type { TensorRange } from '../quant/qdq';
 import { activationScheme } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel } from '../quant/qdq';
+import { readTensors } from './coverage';
 import { withExtraOutputs } from './instrument';
 import { observeSamples } from './pipeline';
 import type { PassOptions, Progress } from './pipeline';
@@ -146,16 +147,7 @@ export function rangeOutliers(perImage: ActivationStats[], top = 5, tensors?: Re
  * those only. A build that reads another one (a range can decide whether a ReLU is fused) gets it on demand.
  */
 export function rangeTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
-  const read = new Set<string>();
-  const minmax = stats.rangesFor('minmax', activationScheme(config));
-  const recording = new (class extends Map<string, TensorRange> {
-    override get(name: string) {
-      read.add(name);
-      return super.get(name);
-    }
-  })(minmax);
-  buildQdqModel(cloneModel(fp32), recording, config, stats.nonFloat);
-  return new Set([...read].filter((name) => stats.histograms.has(name)));
+  return new Set([...readTensors(fp32, config, stats)].filter((name) => stats.histograms.has(name)));
 }
 
 /**

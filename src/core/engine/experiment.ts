@@ -6,6 +6,7 @@ import type { EqualizedPair } from '../onnx/passes/cross-layer-equalization';
 import { applyBiasCorrection, measureConvInputMeans } from '../quant/bias-correction';
 import type { BiasShift, ConvInputMeans } from '../quant/bias-correction';
 import type { QuantConfig } from '../quant/config';
+import { completeStatistics, observableTensors, readTensors } from './coverage';
 import { buildVariant, collectStatistics, emptyCalibrationTiming } from './pipeline';
 import type { CalibrationTiming, Variant } from './pipeline';
 import type { Cancel, RtTensor, SessionFactory } from './runtime';
@@ -51,7 +52,18 @@ export async function prepareVariants(
   const needPlain = specs.some((s) => !s.cle) || specs.length === 0;
   const needCle = specs.some((s) => s.cle);
   const calibrationTiming = emptyCalibrationTiming();
-  const stats = needPlain ? await collectStatistics(createSession, fp32, calibration(), calibCount, { onProgress: progress('calibrate'), signal, timing: calibrationTiming }) : new ActivationStats();
+  // Each model's statistics cover the tensors its variants read (chosen from the first image's), completed by
+  // another pass in the rare case the full statistics decide a build differently.
+  const calibrate = async (model: ModelProto, configs: QuantConfig[]) => {
+    const select = (first: ActivationStats) => new Set(configs.flatMap((c) => [...readTensors(model, c, first)]));
+    const options = { onProgress: progress('calibrate'), signal };
+    const s = await collectStatistics(createSession, model, calibration(), calibCount, { ...options, timing: calibrationTiming, ...(configs.length ? { select } : {}) });
+    await completeStatistics(createSession, model, s, configs, calibration, calibCount, options);
+    calibrationTiming.tensors = (calibrationTiming.tensors ?? 0) + s.histograms.size;
+    calibrationTiming.floatTensors = (calibrationTiming.floatTensors ?? 0) + observableTensors(model).filter((t) => !s.nonFloat.has(t)).length;
+    return s;
+  };
+  const stats = needPlain ? await calibrate(fp32, specs.filter((s) => !s.cle).map((s) => s.config)) : new ActivationStats();
   let equalized: PreparedVariants['equalized'];
   let equalizedStats: ActivationStats | undefined;
   if (needCle) {
@@ -60,7 +72,7 @@ export async function prepareVariants(
     const pairs = crossLayerEqualization(model.graph!);
     onProgress('equalize', 1, 1);
     equalized = { model, pairs };
-    equalizedStats = await collectStatistics(createSession, model, calibration(), calibCount, { onProgress: progress('calibrate'), signal, timing: calibrationTiming });
+    equalizedStats = await calibrate(model, specs.filter((s) => s.cle).map((s) => s.config));
   }
   const variants: Variant[] = [];
   const biasShifts: Record<string, BiasShift[]> = {};

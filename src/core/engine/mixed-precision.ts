@@ -4,7 +4,7 @@ import { GraphIndex } from '../onnx/graph-index';
 import { cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import type { LayerOverride, QuantConfig, WeightGranularity } from '../quant/config';
-import { buildQdqModel, carrierOf } from '../quant/qdq';
+import { buildQdqModel, carrierOf, requireStatistics } from '../quant/qdq';
 import { QDQ_OPS } from '../quant/registry';
 import { withExtraOutputs } from './instrument';
 import { activationRanges } from './pipeline';
@@ -198,7 +198,7 @@ export async function profileWeightPrecision(
   const ref: Float32Array[] = [];
   /** the logits noise of a configuration, relative to the logits' power */
   const noiseOf = async (c: QuantConfig, collect = false): Promise<number> => {
-    const q = buildQdqModel(cloneModel(reference), activationRanges(stats, c), c, stats.nonFloat);
+    const q = requireStatistics(buildQdqModel(cloneModel(reference), activationRanges(stats, c), c, stats.nonFloat));
     const out = carrierOf(q, logits);
     const session = await createSession(serializeModel(withExtraOutputs(q.model, [out])));
     const acc = new ErrorAccumulator();

@@ -6,7 +6,7 @@ import { attrInt, cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import { activationScheme } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
-import { buildQdqModel, carrierOf } from '../quant/qdq';
+import { buildQdqModel, carrierOf, requireStatistics } from '../quant/qdq';
 import type { QdqResult, TensorRange } from '../quant/qdq';
 import { withExtraOutputs, nodeOutputs } from './instrument';
 import type { RtSession, RtTensor, SessionFactory } from './runtime';
@@ -47,6 +47,12 @@ export interface PassOptions {
   only?: ReadonlySet<string>;
   /** filled with the pass's time split */
   timing?: CalibrationTiming;
+  /**
+   * the tensors to keep collecting, chosen from the first sample's statistics of every tensor (`only` applies
+   * first): the pass drops the others' statistics and runs the rest of the samples on a model that outputs
+   * the chosen ones only. For one statistics object across samples.
+   */
+  select?: (first: ActivationStats) => ReadonlySet<string>;
 }
 
 /**
@@ -62,6 +68,9 @@ export interface CalibrationTiming {
   statisticsMs: number;
   /** waiting for the next sample (decoding and preprocessing, where they are not done ahead) */
   readMs: number;
+  /** float tensors collected (those the int8 models read), of how many the model has; set by prepareVariants */
+  tensors?: number;
+  floatTensors?: number;
 }
 
 export function emptyCalibrationTiming(): CalibrationTiming {
@@ -78,12 +87,12 @@ export async function observeSamples(
   samples: AsyncIterable<RtTensor>,
   total: number,
   statsFor: () => ActivationStats,
-  { onProgress = () => {}, signal, only, timing }: PassOptions = {},
+  { onProgress = () => {}, signal, only, timing, select }: PassOptions = {},
 ): Promise<void> {
   const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
-  const names = nodeOutputs(model).filter((n) => !only || only.has(n));
-  const observeInput = !only || only.has(inputName);
-  const session = await createSession(serializeModel(withExtraOutputs(model, names)));
+  let names = nodeOutputs(model).filter((n) => !only || only.has(n));
+  let observeInput = !only || only.has(inputName);
+  let session = await createSession(serializeModel(withExtraOutputs(model, names)));
   try {
     let done = 0;
     let read = performance.now();
@@ -102,6 +111,18 @@ export async function observeSamples(
         timing.readMs += t0 - read;
         timing.runMs += t1 - t0;
         timing.statisticsMs += t2 - t1;
+      }
+      if (done === 0 && select) {
+        const keep = select(stats);
+        stats.retain(keep);
+        observeInput &&= keep.has(inputName);
+        const narrowed = names.filter((n) => keep.has(n));
+        if (narrowed.length < names.length) {
+          names = narrowed;
+          const next = await createSession(serializeModel(withExtraOutputs(model, names)));
+          await session.release();
+          session = next;
+        }
       }
       onProgress(++done, total);
       read = performance.now();
@@ -157,7 +178,7 @@ const rangeMemo = new WeakMap<ActivationStats, Map<string, Map<string, TensorRan
 const ACTIVATION_OPS = new Set(['Relu', 'Clip', 'Min']);
 
 export function buildVariant(id: string, fp32: ModelProto, stats: ActivationStats, config: QuantConfig): Variant {
-  const qdq = buildQdqModel(cloneModel(fp32), activationRanges(stats, config), config, stats.nonFloat);
+  const qdq = requireStatistics(buildQdqModel(cloneModel(fp32), activationRanges(stats, config), config, stats.nonFloat));
   const index = new GraphIndex(qdq.model.graph!);
   const fp32Index = new GraphIndex(fp32.graph!);
   const quantizedActivations = new Set(qdq.tensors.filter((t) => t.kind === 'activation').map((t) => t.name));

@@ -5,7 +5,7 @@ import { GraphIndex } from '../onnx/graph-index';
 import { cloneModel, serializeModel } from '../onnx/model';
 import type { ModelProto } from '../onnx/model';
 import type { LayerOverride, QuantConfig } from '../quant/config';
-import { buildQdqModel, carrierOf } from '../quant/qdq';
+import { buildQdqModel, carrierOf, requireStatistics } from '../quant/qdq';
 import { QDQ_OPS } from '../quant/registry';
 import { withExtraOutputs } from './instrument';
 import { activationRanges } from './pipeline';
@@ -166,7 +166,7 @@ export async function measureSensitivity(
     for (const row of rows) {
       const configs = sensitivityConfigs(reference, variant.config, row);
       const build = (c: QuantConfig, extra: string[]) => {
-        const q = buildQdqModel(cloneModel(reference), activationRanges(stats, c), c, stats.nonFloat);
+        const q = requireStatistics(buildQdqModel(cloneModel(reference), activationRanges(stats, c), c, stats.nonFloat));
         const names = { out: carrierOf(q, outputName), extra: extra.map((t) => carrierOf(q, t)) };
         return { bytes: serializeModel(withExtraOutputs(q.model, [names.out, ...names.extra])), ...names };
       };

@@ -130,6 +130,13 @@ export class OutputScorer {
   }
 }
 
+/** The configurations of a trade-off grid, in the grid's order. */
+export function tradeoffConfigs(config: QuantConfig, granularities: WeightGranularity[], weightBits: number[], activationBits: number[]): QuantConfig[] {
+  return granularities.flatMap((g) => weightBits.flatMap((wb) => activationBits.map((ab) => ({ ...config, weightGranularity: g, weightBits: wb, activationBits: ab }))));
+}
+
+export const TRADEOFF_GRANULARITIES: WeightGranularity[] = ['per-tensor', 'per-channel'];
+
 /**
  * Every combination of weight granularity × weight bits × activation bits, built from the same statistics and
  * evaluated on the same images against FP32 (top-1 where labels are known, agreement, logits SQNR, size).
@@ -142,7 +149,7 @@ export async function tradeoffGrid(
   config: QuantConfig,
   samples: Sample[],
   {
-    granularities = ['per-tensor', 'per-channel'],
+    granularities = TRADEOFF_GRANULARITIES,
     weightBits = [8, 6, 5, 4, 3, 2],
     activationBits = [8, 6, 4],
     onProgress = () => {},
@@ -173,23 +180,18 @@ export async function tradeoffGrid(
     const scorer = await new OutputScorer(createSession, reference, samples, () => onProgress(++done, total), signal).prepare();
     grid.fp32.top1 = scorer.fp32Top1;
     grid.fp32.msPerImage = scorer.fp32MsPerImage;
-    for (const granularity of granularities) {
-      for (const wb of weightBits) {
-        for (const ab of activationBits) {
-          const c: QuantConfig = { ...config, weightGranularity: granularity, weightBits: wb, activationBits: ab };
-          const v = buildVariant(`${granularity}-w${wb}a${ab}`, source, stats, c);
-          const p: TradeoffPoint = {
-            granularity,
-            weightBits: wb,
-            activationBits: ab,
-            ...(await scorer.score(v)),
-            sizeBytes: v.bytes.length,
-            packedSizeBytes: v.packedSizeBytes,
-          };
-          grid.points.push(p);
-          onPoint(p);
-        }
-      }
+    for (const c of tradeoffConfigs(config, granularities, weightBits, activationBits)) {
+      const v = buildVariant(`${c.weightGranularity}-w${c.weightBits}a${c.activationBits}`, source, stats, c);
+      const p: TradeoffPoint = {
+        granularity: c.weightGranularity,
+        weightBits: c.weightBits,
+        activationBits: c.activationBits,
+        ...(await scorer.score(v)),
+        sizeBytes: v.bytes.length,
+        packedSizeBytes: v.packedSizeBytes,
+      };
+      grid.points.push(p);
+      onPoint(p);
     }
     grid.complete = true;
   } catch (e) {

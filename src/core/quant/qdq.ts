@@ -394,3 +394,17 @@ export function buildQdqModel(
   );
   return { model, tensors, fused, uncalibrated: [...uncalibrated], dequantized: new Map([...carried].map(([dq, t]) => [t, dq])) };
 }
+
+/** A QDQ build read a tensor whose statistics were not collected. */
+export class MissingStatisticsError extends Error {
+  constructor(readonly tensors: string[]) {
+    super(`The calibration statistics lack ${tensors.slice(0, 3).join(', ')}${tensors.length > 3 ? `, and ${tensors.length - 3} more` : ''}: collect them before building this model.`);
+    this.name = 'MissingStatisticsError';
+  }
+}
+
+/** Throws MissingStatisticsError when a build read tensors without statistics. */
+export function requireStatistics(q: QdqResult): QdqResult {
+  if (q.uncalibrated.length) throw new MissingStatisticsError(q.uncalibrated);
+  return q;
+}

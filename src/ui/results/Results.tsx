@@ -50,7 +50,7 @@ export function Results() {
       )}
       <div className="row">
         <p className="muted" data-testid="run-summary">
-          Calibrated on {report.calibrationSamples} images{calibrationTime && <span title="Time per calibration image after the first: the model run that fetches every activation, folding them into the statistics, and waiting for the next image"> (per image: {calibrationTime})</span>}, evaluated on {report.evaluationSamples}
+          Calibrated on {report.calibrationSamples} images{calibrationTime && <span title="Time per calibration image after the first: the model run that fetches the activations the int8 models read, folding them into the statistics, and waiting for the next image"> (per image: {calibrationTime})</span>}, evaluated on {report.evaluationSamples}
           {imported ? ` · ${imported.modelFileName ?? ''}` : model ? ` · ${model.fileName}` : ''} · {schemeText(report)}
         </p>
         <button type="button" className="secondary small" onClick={exportResults} data-testid="export-results" title="The results, the experiments and the view, as one JSON file that can be imported again">

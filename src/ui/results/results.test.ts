@@ -58,6 +58,14 @@ describe('calibration time in the run summary', () => {
     expect(calibrationTimeText({ samples: 2, runMs: 2 * 250.4, statisticsMs: 2 * 40, readMs: 2 })).toBe('model 250 ms, statistics 40.0 ms, reading 1.0 ms');
   });
 
+  it('says how many tensors the statistics cover, when it is a sane count', () => {
+    const t = { samples: 99, runMs: 99 * 10, statisticsMs: 99 * 2, readMs: 99 };
+    expect(calibrationTimeText({ ...t, tensors: 29, floatTensors: 59 })).toBe('model 10.0 ms, statistics 2.0 ms, reading 1.0 ms; statistics of the 29 of 59 tensors the int8 models read');
+    for (const bad of [{ tensors: 60, floatTensors: 59 }, { tensors: 2.5, floatTensors: 59 }, { tensors: '<b>29</b>', floatTensors: 59 }, { tensors: 29 }]) {
+      expect(calibrationTimeText({ ...t, ...bad } as never)).toBe('model 10.0 ms, statistics 2.0 ms, reading 1.0 ms');
+    }
+  });
+
   it('is left out when nothing was timed (old results, or one calibration image)', () => {
     expect(calibrationTimeText(undefined)).toBeNull();
     expect(calibrationTimeText({ samples: 0, runMs: 0, statisticsMs: 0, readMs: 0 })).toBeNull();

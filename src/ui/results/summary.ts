@@ -12,5 +12,7 @@ export function calibrationTimeText(t: CalibrationTiming | undefined): string | 
   const ok = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
   if (!t || !ok(t.samples) || t.samples === 0 || !ok(t.runMs) || !ok(t.statisticsMs) || !ok(t.readMs)) return null;
   const per = (x: number) => ms(x / t.samples);
-  return `model ${per(t.runMs)}, statistics ${per(t.statisticsMs)}, reading ${per(t.readMs)}`;
+  const text = `model ${per(t.runMs)}, statistics ${per(t.statisticsMs)}, reading ${per(t.readMs)}`;
+  const counted = ok(t.tensors) && ok(t.floatTensors) && Number.isInteger(t.tensors) && Number.isInteger(t.floatTensors) && t.tensors! <= t.floatTensors!;
+  return counted ? `${text}; statistics of the ${t.tensors} of ${t.floatTensors} tensors the int8 models read` : text;
 }

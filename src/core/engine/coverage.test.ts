@@ -1,0 +1,140 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
+import { nodeSessionFactory } from '../../node/ort-node';
+import { ActivationStats } from '../calib/stats';
+import type { Histogram } from '../calib/histogram';
+import type { ModelProto } from '../onnx/model';
+import { defaultQuantConfig } from '../quant/config';
+import type { QuantConfig } from '../quant/config';
+import { MissingStatisticsError } from '../quant/qdq';
+import { completeStatistics, missingTensors, observableTensors, readTensors } from './coverage';
+import { prepareVariants } from './experiment';
+import { buildVariant, collectStatistics } from './pipeline';
+import type { RtTensor } from './runtime';
+
+// The calibration collects the tensors its variants read; every model built from those statistics must be
+// byte for byte the one built from the statistics of every tensor, and a configuration that reads more must
+// get them from another pass, never a model with a tensor left in float.
+
+const createSession = nodeSessionFactory();
+const plain = (h: Histogram) => ({ ...h, counts: [...h.counts] });
+
+/**
+ * A pass that fetches other outputs runs a differently fused graph (onnxruntime fuses a node into its consumer
+ * only when its output is not fetched), so a tensor's values can differ in their last bits: the same count,
+ * extremes within 1e-5 relative, and at most 0.1% of the values one bin over.
+ */
+function expectClose(h: Histogram, ref: Histogram, name: string) {
+  expect(h.total, name).toBe(ref.total);
+  expect(h.min, name).toBeCloseTo(ref.min, 5 - Math.ceil(Math.log10(Math.max(1, Math.abs(ref.min)))));
+  expect(h.max, name).toBeCloseTo(ref.max, 5 - Math.ceil(Math.log10(Math.max(1, Math.abs(ref.max)))));
+  if (h.exp !== ref.exp || h.first !== ref.first) {
+    expect(Math.abs(h.exp - ref.exp), name).toBeLessThanOrEqual(1);
+    return;
+  }
+  let moved = 0;
+  for (let i = 0; i < h.counts.length; i++) moved += Math.abs(h.counts[i] - (ref.counts[i] ?? 0));
+  expect(moved / 2, name).toBeLessThanOrEqual(0.001 * ref.total);
+}
+
+let model: ModelProto;
+let images: RtTensor[];
+let full: ActivationStats;
+const calibration = () => (async function* () { yield* images; })();
+
+beforeAll(async () => {
+  model = ocrClassifier();
+  images = stripeImages(7)(6);
+  full = await collectStatistics(createSession, model, calibration(), images.length);
+});
+
+const configs: Record<string, QuantConfig> = {
+  'per-channel (ReLUs fused)': defaultQuantConfig,
+  'per-tensor, entropy': { ...defaultQuantConfig, weightGranularity: 'per-tensor', calibrator: 'entropy' },
+  'symmetric activations (no ReLU fused)': { ...defaultQuantConfig, activationSymmetric: true },
+};
+
+describe('calibration collects what its variants read', () => {
+  it.each(Object.entries(configs))('%s: the same QDQ model as from every tensor\'s statistics, from fewer tensors', async (_name, config) => {
+    const prepared = await prepareVariants(createSession, model, [{ id: 'v', config }], () => calibration(), images.length);
+    const stats = prepared.stats;
+    const floatTensors = observableTensors(model).filter((t) => !full.nonFloat.has(t));
+    // exactly the tensors the build reads, fewer than all (the classifier: 127 of 183 with its ReLUs fused)
+    expect(new Set(stats.histograms.keys())).toEqual(readTensors(model, config, full));
+    expect(stats.histograms.size).toBeLessThan(floatTensors.length);
+    expect(prepared.calibrationTiming).toMatchObject({ tensors: stats.histograms.size, floatTensors: floatTensors.length });
+    expect(stats.samples).toBe(images.length);
+    expect(stats.nonFloat).toEqual(full.nonFloat);
+    // each histogram equals the one of the full pass (the first image's included)
+    for (const [name, h] of stats.histograms) expect(plain(h), name).toEqual(plain(full.histograms.get(name)!));
+    expect(prepared.variants[0].bytes).toEqual(buildVariant('v', model, full, config).bytes);
+  });
+
+  it('one pass serves several variants: the union of their reads', async () => {
+    const specs = Object.entries(configs).map(([id, config]) => ({ id, config }));
+    const prepared = await prepareVariants(createSession, model, specs, () => calibration(), images.length);
+    const union = new Set(specs.flatMap((s) => [...readTensors(model, s.config, full)]));
+    expect(new Set(prepared.stats.histograms.keys())).toEqual(union);
+    for (const [i, s] of specs.entries()) expect(prepared.variants[i].bytes, s.id).toEqual(buildVariant(s.id, model, full, s.config).bytes);
+  });
+});
+
+describe('statistics completed for another configuration', () => {
+  it('a layer kept in FP32 reads a ReLU input calibration left out: the build refuses, one more pass supplies it', async () => {
+    const prepared = await prepareVariants(createSession, model, [{ id: 'v', config: defaultQuantConfig }], () => calibration(), images.length);
+    const stats = prepared.stats;
+    // a Conv whose FP32 keeps the ReLU before it unfused
+    const conv = model.graph!.node.filter((n) => n.opType === 'Conv').find((n) => missingTensors(model, [{ ...defaultQuantConfig, layerOverrides: { [n.name]: { keepFp32: true } } }], stats).size > 0);
+    expect(conv, 'some Conv of the classifier, kept in FP32, unfuses a ReLU').toBeDefined();
+    const config: QuantConfig = { ...defaultQuantConfig, layerOverrides: { [conv!.name]: { keepFp32: true } } };
+    const missing = missingTensors(model, [config], stats);
+    expect(() => buildVariant('kept', model, stats, config)).toThrow(MissingStatisticsError);
+
+    let passes = 0;
+    const added = await completeStatistics(createSession, model, stats, [config], () => { passes++; return calibration(); }, images.length);
+    expect(new Set(added)).toEqual(missing);
+    expect(passes).toBe(1);
+    expect(missingTensors(model, [config], stats).size).toBe(0);
+    expect(stats.samples).toBe(images.length);
+    for (const name of added) expectClose(stats.histograms.get(name)!, full.histograms.get(name)!, name);
+    expect(buildVariant('kept', model, stats, config).bytes).toEqual(buildVariant('kept', model, full, config).bytes);
+    // nothing missing: no pass at all
+    expect(await completeStatistics(createSession, model, stats, [config], () => { passes++; return calibration(); }, images.length)).toEqual([]);
+    expect(passes).toBe(1);
+  });
+
+  it("'all' completes every float tensor, as the full pass collects it", async () => {
+    const prepared = await prepareVariants(createSession, model, [{ id: 'v', config: defaultQuantConfig }], () => calibration(), images.length);
+    await completeStatistics(createSession, model, prepared.stats, 'all', () => calibration(), images.length);
+    expect(new Set(prepared.stats.histograms.keys())).toEqual(new Set(full.histograms.keys()));
+    for (const [name, h] of full.histograms) expectClose(prepared.stats.histograms.get(name)!, h, name);
+  });
+
+  it('refuses statistics from a different set of images', async () => {
+    const prepared = await prepareVariants(createSession, model, [{ id: 'v', config: defaultQuantConfig }], () => calibration(), images.length);
+    const fewer = () => (async function* () { yield* images.slice(0, 3); })();
+    await expect(completeStatistics(createSession, model, prepared.stats, 'all', fewer, 3)).rejects.toThrow(/calibration images changed/);
+  });
+});
+
+describe('ActivationStats.retain and adopt', () => {
+  it('retain keeps the named histograms and every non-float name; adopt adds only what is lacking', () => {
+    const a = new ActivationStats(64);
+    a.observe('x', Float32Array.of(0, 1));
+    a.observe('y', Float32Array.of(-1, 2));
+    a.observe('shape', BigInt64Array.of(1n, 3n));
+    const v = a.version;
+    a.retain(new Set(['y']));
+    expect([...a.histograms.keys()]).toEqual(['y']);
+    expect([...a.nonFloat]).toEqual(['shape']);
+    expect(a.version).toBeGreaterThan(v);
+    const b = new ActivationStats(64);
+    b.observe('x', Float32Array.of(5, 6));
+    b.observe('y', Float32Array.of(100));
+    const y = a.histograms.get('y');
+    a.adopt(b);
+    expect(a.histograms.get('y')).toBe(y);
+    expect(a.histograms.get('x')!.max).toBe(6);
+  });
+});
