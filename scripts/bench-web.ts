@@ -20,7 +20,7 @@ export interface WebModel {
   /** dims of one image without the batch, [3, H, W] */
   imageDims: number[];
   /** served to the bare bench */
-  bytes: { fp32: Uint8Array; perTensor: Uint8Array; perChannel: Uint8Array; allActivations: Uint8Array };
+  bytes: { fp32: Uint8Array; perTensor: Uint8Array; perChannel: Uint8Array; calibration: Uint8Array; allActivations: Uint8Array };
   /** N preprocessed images back to back (float32) */
   inputs: Float32Array;
   images: number;

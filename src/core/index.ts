@@ -10,7 +10,7 @@ export { defaultQuantConfig } from './quant/config';
 export type { QuantConfig, WeightGranularity } from './quant/config';
 export type { QuantizedTensor, FusedActivation, TensorRange } from './quant/qdq';
 export { collectStatistics, buildVariant, evaluate } from './engine/pipeline';
-export { completeStatistics, missingTensors, readTensors } from './engine/coverage';
+export { calibrationTensors, completeStatistics, missingTensors, readTensors } from './engine/coverage';
 export { MissingStatisticsError } from './quant/qdq';
 export type { CalibrationTiming, Evaluation, LayerRow, LayerError, PassOptions, Sample, Variant, VariantEvaluation } from './engine/pipeline';
 export { CancelledError } from './engine/runtime';

@@ -32,7 +32,7 @@ export interface ImageInfo {
 }
 
 export interface ProgressEvent {
-  phase: 'decode' | 'calibrate' | 'equalize' | 'bias-correction' | 'quantize' | 'evaluate' | 'sensitivity' | 'experiment';
+  phase: 'decode' | 'calibrate' | 'statistics' | 'equalize' | 'bias-correction' | 'quantize' | 'evaluate' | 'sensitivity' | 'experiment';
   done: number;
   total: number;
   /** ms since the phase began */

@@ -19,3 +19,6 @@ export function duration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
+
+/** What a progress line says while an analysis first collects the statistics of tensors the run did not. */
+export const STATISTICS_PHASE = 'Collecting the statistics of more tensors (one pass over the calibration images)';

@@ -145,7 +145,7 @@ async function completeStatisticsFor(variantId: string, configs: QuantConfig[] |
     for await (const s of tensors(run.calibIds, run.preprocess, run.dims)) yield s.tensor;
   };
   await completeStatistics(createWebSession, v.reference, statsOf(variantId), configs, calib, run.calibIds.length, {
-    onProgress: progressReporter('calibrate', onProgress),
+    onProgress: progressReporter('statistics', onProgress),
     signal: { get aborted() { return state.cancelled; } },
   });
 }

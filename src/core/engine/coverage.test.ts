@@ -8,7 +8,7 @@ import type { ModelProto } from '../onnx/model';
 import { defaultQuantConfig } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { MissingStatisticsError } from '../quant/qdq';
-import { completeStatistics, missingTensors, observableTensors, readTensors } from './coverage';
+import { calibrationTensors, completeStatistics, missingTensors, observableTensors, readTensors } from './coverage';
 import { prepareVariants } from './experiment';
 import { buildVariant, collectStatistics } from './pipeline';
 import type { RtTensor } from './runtime';
@@ -61,7 +61,7 @@ describe('calibration collects what its variants read', () => {
     const stats = prepared.stats;
     const floatTensors = observableTensors(model).filter((t) => !full.nonFloat.has(t));
     // exactly the tensors the build reads, fewer than all (the classifier: 127 of 183 with its ReLUs fused)
-    expect(new Set(stats.histograms.keys())).toEqual(readTensors(model, config, full));
+    expect(new Set(stats.histograms.keys())).toEqual(calibrationTensors(model, config, full));
     expect(stats.histograms.size).toBeLessThan(floatTensors.length);
     expect(prepared.calibrationTiming).toMatchObject({ tensors: stats.histograms.size, floatTensors: floatTensors.length });
     expect(stats.samples).toBe(images.length);
@@ -69,12 +69,20 @@ describe('calibration collects what its variants read', () => {
     // each histogram equals the one of the full pass (the first image's included)
     for (const [name, h] of stats.histograms) expect(plain(h), name).toEqual(plain(full.histograms.get(name)!));
     expect(prepared.variants[0].bytes).toEqual(buildVariant('v', model, full, config).bytes);
+    // every layer of the report can show its activation histogram
+    for (const l of prepared.variants[0].layers) expect(stats.histograms.has(l.tensor), l.tensor).toBe(true);
+  });
+
+  it("a MaxPool's output is collected for its layer's histogram, though its range is its input's", () => {
+    const pool = model.graph!.node.find((n) => n.opType === 'MaxPool')!;
+    expect(readTensors(model, defaultQuantConfig, full).has(pool.output[0])).toBe(false);
+    expect(calibrationTensors(model, defaultQuantConfig, full).has(pool.output[0])).toBe(true);
   });
 
   it('one pass serves several variants: the union of their reads', async () => {
     const specs = Object.entries(configs).map(([id, config]) => ({ id, config }));
     const prepared = await prepareVariants(createSession, model, specs, () => calibration(), images.length);
-    const union = new Set(specs.flatMap((s) => [...readTensors(model, s.config, full)]));
+    const union = new Set(specs.flatMap((s) => [...calibrationTensors(model, s.config, full)]));
     expect(new Set(prepared.stats.histograms.keys())).toEqual(union);
     for (const [i, s] of specs.entries()) expect(prepared.variants[i].bytes, s.id).toEqual(buildVariant(s.id, model, full, s.config).bytes);
   });

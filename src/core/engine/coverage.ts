@@ -19,11 +19,11 @@ import type { RtTensor, SessionFactory } from './runtime';
 // images; a build never quietly leaves a tensor it reads in float.
 
 /**
- * The float tensors a QDQ build of `config` reads ranges of, recorded from a build with MinMax ranges from
- * `stats`. A tensor the statistics lack is still recorded, and without its range no ReLU is fused on it, so
- * the build reads the ReLU's input too: an over-estimate, never an under-estimate.
+ * A QDQ build of `config` with MinMax ranges from `stats`, recording the float tensors it reads ranges of and
+ * those it quantizes. A tensor the statistics lack is still recorded, and without its range no ReLU is fused on
+ * it, so the build reads the ReLU's input too: an over-estimate, never an under-estimate.
  */
-export function readTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
+function recordBuild(fp32: ModelProto, config: QuantConfig, stats: ActivationStats) {
   const read = new Set<string>();
   const minmax = stats.rangesFor('minmax', activationScheme(config));
   const recording = new (class extends Map<string, TensorRange> {
@@ -32,8 +32,23 @@ export function readTensors(fp32: ModelProto, config: QuantConfig, stats: Activa
       return super.get(name);
     }
   })(minmax);
-  buildQdqModel(cloneModel(fp32), recording, config, stats.nonFloat);
-  return new Set([...read].filter((name) => !stats.nonFloat.has(name)));
+  const q = buildQdqModel(cloneModel(fp32), recording, config, stats.nonFloat);
+  const float = (names: Iterable<string>) => new Set([...names].filter((name) => !stats.nonFloat.has(name)));
+  return { read: float(read), quantized: float(q.tensors.filter((t) => t.kind === 'activation').map((t) => t.name)) };
+}
+
+/** The float tensors whose ranges a QDQ build of `config` reads (see recordBuild). */
+export function readTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
+  return recordBuild(fp32, config, stats).read;
+}
+
+/**
+ * What calibration collects for a configuration: the tensors whose ranges its build reads, and the ones it
+ * quantizes (a MaxPool's output takes its input's range, but its layer still shows its own histogram).
+ */
+export function calibrationTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
+  const { read, quantized } = recordBuild(fp32, config, stats);
+  return new Set([...read, ...quantized]);
 }
 
 /** Every tensor a calibration pass can observe: the graph's input and every node's outputs. */
@@ -42,9 +57,9 @@ export function observableTensors(model: ModelProto): string[] {
   return [input, ...nodeOutputs(model)];
 }
 
-/** The tensors builds of `configs` read (all observable ones for 'all') that `stats` have not collected. */
+/** The tensors builds of `configs` read or quantize (all observable ones for 'all') that `stats` have not collected. */
 export function missingTensors(fp32: ModelProto, configs: QuantConfig[] | 'all', stats: ActivationStats): Set<string> {
-  const wanted = configs === 'all' ? observableTensors(fp32) : configs.flatMap((c) => [...readTensors(fp32, c, stats)]);
+  const wanted = configs === 'all' ? observableTensors(fp32) : configs.flatMap((c) => [...calibrationTensors(fp32, c, stats)]);
   return new Set(wanted.filter((t) => !stats.histograms.has(t) && !stats.nonFloat.has(t)));
 }
 

@@ -4,11 +4,12 @@ import { cancelRun, runQuantization, setField } from '../../store/actions';
 import { importResults } from '../../store/analysis-actions';
 import { useApp } from '../../store/store';
 import { useAppShallow } from '../../store/store';
-import { duration } from '../format';
+import { STATISTICS_PHASE, duration } from '../format';
 
 const PHASES: Record<ProgressEvent['phase'], string> = {
   decode: 'Reading images',
-  calibrate: 'Calibrating (FP32, all activations)',
+  calibrate: 'Calibrating (FP32 activation statistics)',
+  statistics: STATISTICS_PHASE,
   equalize: 'Equalising layer pairs',
   'bias-correction': 'Measuring bias shifts',
   quantize: 'Building int8 models',
