@@ -122,7 +122,8 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   const scheme = { range: qRange('uint8', false), symmetric: false };
   const curveInputs = [...referenceCalibration(m, CURVE_N)];
   const t1 = performance.now();
-  const once = await collectStatistics(fused, model, iterate(curveInputs), curveInputs.length);
+  // one calibration as the workbench runs it: statistics of the tensors its int8 models read
+  const once = await collectStatistics(fused, model, iterate(curveInputs), curveInputs.length, { select });
   const tOnceStats = (performance.now() - t1) / 1000;
   // the tensors a QDQ model reads ranges of (the curve searches only those): the same on both sides
   const searched = rangeTensors(model, defaultQuantConfig, once);
@@ -172,7 +173,7 @@ console.log(`\nonnxruntime-node, 2 threads, batch 1, ${N} images each (BENCH_IMA
 console.log('| model | what | images/s | × FP32 speed |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 if (curveRows.length) {
-  console.log(`\nCalibration-size curve vs one calibration on the same images, the largest set (every calibration input of ORT's reference; evaluations excluded; statistics = model runs with every activation (the curve's: those its int8 models read), histograms, merges; ranges = the 4 calibrators' searches, split between two threads as in the workbench)\n`);
+  console.log(`\nCalibration-size curve vs one calibration on the same images, the largest set (every calibration input of ORT's reference; evaluations excluded; statistics = model runs fetching the tensors the int8 models read (both sides, as the workbench does), histograms, merges; ranges = the 4 calibrators' searches, split between two threads as in the workbench)\n`);
   console.log('| model | images | one calibration: statistics + ranges | curve statistics: per-image pass + merges (× one calibration\'s statistics, target ≤ 1.3) | curve ranges | curve in total | × one calibration with its ranges (target ≤ 1.3) |\n|---|---|---|---|---|---|---|');
   for (const r of curveRows) console.log(r);
 }

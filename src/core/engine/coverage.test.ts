@@ -11,6 +11,7 @@ import { MissingStatisticsError } from '../quant/qdq';
 import { calibrationTensors, completeStatistics, missingTensors, observableTensors, readTensors } from './coverage';
 import { prepareVariants } from './experiment';
 import { buildVariant, collectStatistics } from './pipeline';
+import { TRADEOFF_GRANULARITIES, tradeoffConfigs } from './tradeoff';
 import type { RtTensor } from './runtime';
 
 // The calibration collects the tensors its variants read; every model built from those statistics must be
@@ -110,6 +111,14 @@ describe('statistics completed for another configuration', () => {
     // nothing missing: no pass at all
     expect(await completeStatistics(createSession, model, stats, [config], () => { passes++; return calibration(); }, images.length)).toEqual([]);
     expect(passes).toBe(1);
+  });
+
+  it('a trade-off grid asks for what each of its configurations reads (weights settings read no other activations)', async () => {
+    const prepared = await prepareVariants(createSession, model, [{ id: 'v', config: defaultQuantConfig }], () => calibration(), images.length);
+    const grid = tradeoffConfigs({ ...defaultQuantConfig, layerOverrides: { [model.graph!.node.find((n) => n.opType === 'Conv' && n !== model.graph!.node[0])!.name]: { keepFp32: true } } }, TRADEOFF_GRANULARITIES, [8, 4, 2], [8, 4]);
+    const each = new Set(grid.flatMap((c) => [...calibrationTensors(model, c, prepared.stats)].filter((t) => !prepared.stats.histograms.has(t))));
+    expect(missingTensors(model, grid, prepared.stats)).toEqual(each);
+    for (const c of grid) expect(calibrationTensors(model, c, full), `${c.weightGranularity} w${c.weightBits}`).toEqual(calibrationTensors(model, { ...c, weightBits: 8, weightGranularity: 'per-channel' }, full));
   });
 
   it("'all' completes every float tensor, as the full pass collects it", async () => {
