@@ -12,7 +12,7 @@ import type { PassOptions } from './pipeline';
 import type { RtTensor, SessionFactory } from './runtime';
 
 // Calibration collects the statistics of the tensors its int8 models read, not of every tensor: on MobileNet
-// v1 0.25 29 of 58 (a ReLU's input is not quantized once the ReLU is fused into its Conv). Fetching fewer
+// v1 0.25 32 of 59 (a ReLU's input is not quantized once the ReLU is fused into its Conv). Fetching fewer
 // tensors out of onnxruntime makes its run itself faster (a Conv whose output is not fetched absorbs its ReLU;
 // less to copy out), and there are fewer values to count. A later configuration that reads another tensor
 // (a layer kept in FP32 leaves the ReLU before it unfused) gets it from one more pass over the calibration
