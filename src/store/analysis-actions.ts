@@ -159,7 +159,9 @@ export async function runSensitivity(): Promise<void> {
       overrideLayers: suggestedLayers(result),
     });
   } catch (e) {
-    set({ sensitivityStatus: 'error', sensitivityError: message(e), sensitivityProgress: null });
+    // cancelled before the first layer (while the statistics it needs were collected): nothing measured yet
+    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    set({ sensitivityStatus: cancelled ? 'cancelled' : 'error', sensitivityError: cancelled ? null : message(e), sensitivityProgress: null });
   }
 }
 
