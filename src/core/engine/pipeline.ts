@@ -24,8 +24,9 @@ export type Progress = (done: number, total: number) => void;
 // ***** calibration *****
 
 /**
- * Runs the FP32 model on each calibration sample with every intermediate tensor as an output and folds each
- * into running statistics; no sample's activations outlive its own step.
+ * Runs the FP32 model on each calibration sample with every intermediate tensor as an output (or, with
+ * `select`, those it picks from the first sample's) and folds each into running statistics; no sample's
+ * activations outlive its own step.
  */
 export async function collectStatistics(
   createSession: SessionFactory,
