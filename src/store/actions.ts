@@ -4,6 +4,7 @@ import type { ImageInfo, LabelSpace, Preprocess, ProgressEvent, RunRequest } fro
 import { startAnalysis } from './analysis-actions';
 import { SETTINGS_KEYS, appendImages, loadWorkspace, saveWorkspacePart } from './persist';
 import type { SettingsKey } from './persist';
+import { isCancel, message } from './errors';
 import { appStore } from './store';
 
 const set = appStore.setState;
@@ -11,15 +12,6 @@ const get = appStore.getState;
 
 export const DEMO_MODEL_URL = `${import.meta.env.BASE_URL}demo/ppocr-cls.onnx`;
 export const DEMO_IMAGE_COUNT = 200;
-
-function message(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.replace(/^Error: /, '');
-}
-
-function isCancel(e: unknown) {
-  return e instanceof Error && (e.name === 'CancelledError' || /Cancelled\./.test(e.message));
-}
 
 export async function loadModelBytes(buffer: ArrayBuffer, fileName: string, { save = true, demo = false } = {}): Promise<boolean> {
   // A model the user drops while the demo is still loading waits for it, so the demo's images make way for

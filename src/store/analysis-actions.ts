@@ -6,14 +6,11 @@ import { SETTINGS_KEYS } from './persist';
 import { parseResults, stringifyResults } from './results-file';
 import type { ResultsFile } from './results-file';
 import type { AnalysisTab, GraphMetric } from './slices/analysis-slice';
+import { isCancel, message } from './errors';
 import { appStore } from './store';
 
 const set = appStore.setState;
 const get = appStore.getState;
-
-function message(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).replace(/^Error: /, '');
-}
 
 // ***** URL: the view is part of the address (tab, variant, layer) *****
 
@@ -160,7 +157,7 @@ export async function runSensitivity(): Promise<void> {
     });
   } catch (e) {
     // cancelled before the first layer (while the statistics it needs were collected): nothing measured yet
-    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    const cancelled = isCancel(e);
     set({ sensitivityStatus: cancelled ? 'cancelled' : 'error', sensitivityError: cancelled ? null : message(e), sensitivityProgress: null });
   }
 }
@@ -269,7 +266,7 @@ export async function runCalibrationCurve(): Promise<void> {
     const curve = await engine().calibrationCurve(id, curveOptions, proxy((e: ProgressEvent) => set({ curveProgress: e })), proxy(onPoint));
     set({ curve, curveStatus: curve.complete ? 'done' : 'cancelled', curveProgress: null });
   } catch (e) {
-    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    const cancelled = isCancel(e);
     set({ curveStatus: cancelled ? 'cancelled' : 'error', curveError: cancelled ? null : message(e), curveProgress: null });
   }
 }
@@ -310,7 +307,7 @@ export async function runTradeoff(): Promise<void> {
     const grid = await engine().tradeoff(id, o, proxy((e: ProgressEvent) => set({ tradeoffProgress: e })), proxy(onPoint));
     set({ tradeoff: grid, tradeoffStatus: grid.complete ? 'done' : 'cancelled', tradeoffProgress: null });
   } catch (e) {
-    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    const cancelled = isCancel(e);
     set({ tradeoffStatus: cancelled ? 'cancelled' : 'error', tradeoffError: cancelled ? null : message(e), tradeoffProgress: null });
   }
 }
@@ -357,7 +354,7 @@ export async function runMixedPrecision(): Promise<void> {
     );
     set({ mixed: { ...r, variant: id }, mixedStatus: 'done', mixedProgress: null });
   } catch (e) {
-    const cancelled = e instanceof Error && /Cancelled/.test(e.message);
+    const cancelled = isCancel(e);
     set({ mixedStatus: cancelled ? 'cancelled' : 'error', mixedError: cancelled ? null : message(e), mixedProgress: null });
   }
 }

@@ -136,7 +136,7 @@ function statsOf(id: string): ActivationStats {
  * Completes a variant's calibration statistics (those of its FP32 model) for builds of `configs`, or of every
  * tensor: the run collected only the tensors its own variants read, and another configuration (a layer kept in
  * FP32 leaves the ReLU before it unfused) can read more. One more pass over the same calibration images, shown
- * as calibration progress; nothing when nothing is missing.
+ * as its own progress phase ('statistics'); nothing when nothing is missing.
  */
 async function completeStatisticsFor(variantId: string, configs: QuantConfig[] | 'all', onProgress?: OnProgress): Promise<void> {
   const v = variantOf(variantId);
@@ -670,8 +670,6 @@ const api = {
     state.cancelled = false;
     const run = state.lastRun!;
     const signal = { get aborted() { return state.cancelled; } };
-    // Weight choices leave the activations' reads as they are; a build that reads more completes them (once).
-    await completeStatisticsFor(variantId, [v.config], onProgress);
     const key = JSON.stringify([variantId, opts.choices, opts.profileImages]);
     let profile = run.profiles.get(key);
     if (!profile) {
