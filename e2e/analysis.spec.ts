@@ -58,8 +58,17 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   await expect(graph.locator('g.gnode.selected')).toHaveAttribute('data-node', rowLayer!);
   await page.screenshot({ path: info.outputPath('analysis-layers.png'), fullPage: true });
 
-  // Sensitivity of per-tensor on 2 images, then keep the suggested layers in FP32.
+  // A long sensitivity (20 images: minutes) cancelled while it measures: it stops with the layers measured so
+  // far (the engine used to take no message until its loop of model runs ended, so Cancel did nothing).
   await page.getByTestId('tab-sensitivity').click();
+  await page.getByTestId('sensitivity-images').fill('20');
+  await page.getByTestId('run-sensitivity').click();
+  await expect(page.getByTestId('sensitivity-progress')).toContainText(/[1-9]\d* layers? done/, { timeout: 2 * 60_000 });
+  await page.getByTestId('cancel-sensitivity').click();
+  await expect(page.getByText(/Cancelled: \d+ layers measured/)).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('run-sensitivity')).toBeEnabled();
+
+  // Sensitivity of per-tensor on 2 images, then keep the suggested layers in FP32.
   await page.getByTestId('sensitivity-images').fill('2');
   await page.getByTestId('run-sensitivity').click();
   await expect(page.getByTestId('sensitivity-progress')).toBeVisible();

@@ -67,8 +67,9 @@ export function SensitivityPanel() {
         />
       )}
       {s.error && <p className="error">{s.error}</p>}
-      {s.status === 'cancelled' && result && <p className="muted small">Cancelled: {result.layers.length} layers measured, shown below.</p>}
-      {s.status === 'cancelled' && !result && <p className="muted small">Cancelled before any layer was measured.</p>}
+      {s.status === 'cancelled' && (
+        <p className="muted small">{result?.layers.length ? `Cancelled: ${result.layers.length} layers measured, shown below.` : 'Cancelled before any layer was measured.'}</p>
+      )}
       {result && (
         <>
           <p data-testid="sensitivity-baseline">
