@@ -68,7 +68,7 @@ export function SensitivityPanel() {
       )}
       {s.error && <p className="error">{s.error}</p>}
       {s.status === 'cancelled' && (
-        <p className="muted small">{result?.layers.length ? `Cancelled: ${result.layers.length} layers measured, shown below.` : 'Cancelled before any layer was measured.'}</p>
+        <p className="muted small">{result?.layers.length ? `Cancelled: ${result.layers.length} layer${result.layers.length === 1 ? '' : 's'} measured, shown below.` : 'Cancelled before any layer was measured.'}</p>
       )}
       {result && (
         <>
