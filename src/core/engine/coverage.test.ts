@@ -24,7 +24,8 @@ const plain = (h: Histogram) => ({ ...h, counts: [...h.counts] });
 /**
  * A pass that fetches other outputs runs a differently fused graph (onnxruntime fuses a node into its consumer
  * only when its output is not fetched), so a tensor's values can differ in their last bits: the same count,
- * extremes within 1e-5 relative, and at most 0.1% of the values one bin over.
+ * extremes within 1e-5 relative, and at most 0.1% of the values (or one value, for a small tensor: seen on a
+ * 132-value tensor) one bin over.
  */
 function expectClose(h: Histogram, ref: Histogram, name: string) {
   expect(h.total, name).toBe(ref.total);
@@ -36,7 +37,7 @@ function expectClose(h: Histogram, ref: Histogram, name: string) {
   }
   let moved = 0;
   for (let i = 0; i < h.counts.length; i++) moved += Math.abs(h.counts[i] - (ref.counts[i] ?? 0));
-  expect(moved / 2, name).toBeLessThanOrEqual(0.001 * ref.total);
+  expect(moved / 2, name).toBeLessThanOrEqual(Math.max(1, 0.001 * ref.total));
 }
 
 let model: ModelProto;
