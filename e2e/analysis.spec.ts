@@ -82,6 +82,18 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
   await page.getByTestId('apply-overrides').click();
   await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 5 * 60_000 });
   await expect(page.getByTestId('variant-per-tensor+fix')).toContainText('kept in FP32');
+  // The table scrolls inside its panel: in a 1280 px window the page does not scroll sideways and the third
+  // variant card is in view (the table's columns used to widen the results column past the window's edge).
+  await page.setViewportSize({ width: 1280, height: 1000 });
+  const sideways = await page.evaluate(() => {
+    const d = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document.documentElement;
+    return d.scrollWidth - d.clientWidth;
+  });
+  expect(sideways).toBeLessThanOrEqual(0);
+  const card = await page.getByTestId('variant-per-tensor+fix').boundingBox();
+  expect(card!.x + card!.width).toBeLessThanOrEqual(1280);
+  await page.screenshot({ path: info.outputPath('analysis-sensitivity-1280.png') });
+  await page.setViewportSize({ width: 1400, height: 1000 });
 
   // One image: both top-5s and the layer chart.
   await page.getByTestId('tab-images').click();
