@@ -384,11 +384,24 @@ function recalledPreprocess(m: { fileName: string; sizeBytes: number; inputWidth
 // ***** the workspace, kept in IndexedDB (persist.ts) *****
 
 /** Stores a part of the workspace in the background; a failure (storage full, private mode) is said once. */
+const saving = new Set<Promise<void>>();
+
 function persist(job: () => Promise<void>): void {
-  job().catch((e: unknown) => {
-    console.warn('workspace not saved', e);
-    set({ persistError: `Your work could not be saved in this browser (${message(e)}): a reload will start over.` });
-  });
+  const p: Promise<void> = job()
+    .catch((e: unknown) => {
+      console.warn('workspace not saved', e);
+      set({ persistError: `Your work could not be saved in this browser (${message(e)}): a reload will start over.` });
+    })
+    .finally(() => saving.delete(p));
+  saving.add(p);
+}
+
+/**
+ * Resolves once every save started so far (and any started meanwhile) has ended: copying a dropped folder's
+ * images into IndexedDB goes on in the background for seconds, and a benchmark should not time over it.
+ */
+export async function savesSettled(): Promise<void> {
+  while (saving.size) await Promise.all(saving);
 }
 
 /**
