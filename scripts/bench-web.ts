@@ -49,6 +49,11 @@ export interface AppRun {
   dropToReportSeconds: number;
   /** calibration after its first image, as the bare runs are timed after their session's creation and a warm-up run */
   calibrationImagesPerSecond: number;
+  /**
+   * the same over the second half of the calibration images: after the start's transient (the narrowed session's
+   * first run, then ~20 runs at 2–4× their later time while the set-up's compiled code and garbage settle)
+   */
+  calibrationSecondHalfImagesPerSecond: number;
   /** seconds from Run to the first image's statistics: the instrumented model built, its session created, one image run */
   calibrationSetupSeconds: number;
   /** the engine's own split of its calibration (the run report's): model runs, statistics, reading, per image after the first */
@@ -131,7 +136,7 @@ export async function openBarePage(browser: Browser, origin: string, models: Web
   await serveData(page, models);
   await page.goto(`${origin}/scripts/bench-browser/index.html`);
   return {
-    async time(m: WebModel, what: BareRow['what'], threads: number, batch: number): Promise<BareRow> {
+    async time(m: WebModel, what: BareRow['what'], threads: number, batch: number, statistics = false): Promise<BareRow> {
       const req: BareRequest = {
         modelUrl: `/bench-data/${m.id}/${what}`,
         inputUrl: `/bench-data/${m.id}/inputs`,
@@ -139,6 +144,7 @@ export async function openBarePage(browser: Browser, origin: string, models: Web
         images: m.images,
         threads,
         batch,
+        statistics,
       };
       const result = await page
         .evaluate((r) => (globalThis as unknown as Win).bareBench(r), req)
@@ -298,6 +304,7 @@ export async function appRun(
   const calibs = w.progress.filter((p) => p.phase === 'calibrate');
   const calib = calibs.at(-1);
   const calibFirst = calibs[0];
+  const calibHalf = calibs.find((p) => p.done >= p.total / 2) ?? calibFirst;
   const evals = w.progress.filter((p) => p.phase === 'evaluate');
   // The evaluation's steady part: after the images that also compare every layer (SQNR samples).
   const from = evals.find((p) => p.done >= sqnrSamples + 1) ?? evals[0];
@@ -314,6 +321,7 @@ export async function appRun(
     runSeconds: (tReport - tRun) / 1000,
     dropToReportSeconds: (tReport - t0 - beforeRunMs) / 1000,
     calibrationImagesPerSecond: (calib.done - calibFirst.done) / ((calib.elapsedMs - calibFirst.elapsedMs) / 1000),
+    calibrationSecondHalfImagesPerSecond: calib.done > calibHalf.done ? (calib.done - calibHalf.done) / ((calib.elapsedMs - calibHalf.elapsedMs) / 1000) : NaN,
     calibrationSetupSeconds: calibFirst.elapsedMs / 1000,
     calibrationTiming: w.calibrationTiming,
     evaluationImagesPerSecond: (to.done - from.done) / ((to.elapsedMs - from.elapsedMs) / 1000),

@@ -3,6 +3,7 @@
 import * as ort from 'onnxruntime-web/wasm';
 import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 
+import { ActivationStats } from '../../src/core/calib/stats';
 import type { BareRequest, BareResult } from './protocol';
 
 ort.env.wasm.wasmPaths = { wasm: wasmUrl };
@@ -17,13 +18,22 @@ async function bench(r: BareRequest): Promise<BareResult> {
   const per = r.imageDims.reduce((a, b) => a * b, 1);
   const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
   const inputName = session.inputNames[0];
+  const stats = r.statistics ? new ActivationStats() : null;
+  let runMs = 0;
+  let statisticsMs = 0;
   const run = async (first: number) => {
     const data = pixels.slice(first * per, (first + r.batch) * per);
+    const t0 = performance.now();
     const out = await session.run({ [inputName]: new ort.Tensor('float32', data, [r.batch, ...r.imageDims]) });
+    const t1 = performance.now();
+    if (stats) for (const [name, t] of Object.entries(out)) stats.observe(name, t.data as Float32Array);
+    runMs += t1 - t0;
+    statisticsMs += performance.now() - t1;
     for (const t of Object.values(out)) t.dispose();
   };
   const runs = Math.floor(r.images / r.batch);
   await run(0); // warm-up
+  runMs = statisticsMs = 0;
   const t = performance.now();
   for (let i = 0; i < runs; i++) await run(i * r.batch);
   const seconds = (performance.now() - t) / 1000;
@@ -31,6 +41,7 @@ async function bench(r: BareRequest): Promise<BareResult> {
   return {
     imagesPerSecond: (runs * r.batch) / seconds,
     runs,
+    ...(stats ? { split: { runMs: runMs / (runs * r.batch), statisticsMs: statisticsMs / (runs * r.batch) } } : {}),
     runtime: `onnxruntime-web ${ort.env.versions.web} WASM, ${ort.env.wasm.numThreads} thread${r.threads === 1 ? '' : 's'}${self.crossOriginIsolated ? '' : ' (not cross-origin isolated)'}`,
   };
 }

@@ -8,6 +8,8 @@ export interface BareRequest {
   images: number;
   threads: number;
   batch: number;
+  /** fold every fetched output into the workbench's statistics after each run (core/calib/stats), timed apart */
+  statistics?: boolean;
 }
 
 export interface BareResult {
@@ -16,4 +18,6 @@ export interface BareResult {
   runs: number;
   /** onnxruntime-web's version and whether threads were available */
   runtime: string;
+  /** with `statistics`: per image, the run and the folding into the statistics, in ms */
+  split?: { runMs: number; statisticsMs: number };
 }
