@@ -51,7 +51,7 @@ export interface AppRun {
   calibrationImagesPerSecond: number;
   /**
    * the same over the second half of the calibration images: after the start's transient (the narrowed session's
-   * first run, then ~20 runs at 2–4× their later time while the set-up's compiled code and garbage settle)
+   * first run, then ~20 runs at 2–4× their later time while V8 compiles onnxruntime's WebAssembly to its top tier)
    */
   calibrationSecondHalfImagesPerSecond: number;
   /** seconds from Run to the first image's statistics: the instrumented model built, its session created, one image run */
