@@ -9,6 +9,13 @@ export function db(x: number | undefined): string {
   return `${x.toFixed(1)} dB`;
 }
 
+/** A change in dB with its sign ("+2.7 dB", "-0.4 dB"); one that rounds to zero is "0.0 dB", not "-0.0 dB". */
+export function signedDb(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x)) return db(x);
+  const r = Math.round(x * 10) / 10;
+  return r === 0 ? '0.0 dB' : `${r > 0 ? '+' : ''}${r.toFixed(1)} dB`;
+}
+
 export function bytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;

@@ -4,7 +4,7 @@ import type { GraphLayout } from '../../core';
 import { selectLayer, setGraphMetric } from '../../store/analysis-actions';
 import type { GraphMetric } from '../../store/slices/analysis-slice';
 import { useAppShallow } from '../../store/store';
-import { db } from '../format';
+import { db, signedDb } from '../format';
 import { gainColor, spreadColor, sqnrColor } from './graph-colors';
 
 interface Box {
@@ -112,7 +112,7 @@ export function GraphView() {
     const r = row ? rowsByNode.get(row) : undefined;
     const parts = [`${name} (${op})`];
     if (r) parts.push(`SQNR ${db(r.sqnrDb[variant])}`);
-    if (row && gainOf.has(row)) parts.push(`kept in FP32: output +${gainOf.get(row)!.toFixed(1)} dB`);
+    if (row && gainOf.has(row)) parts.push(`kept in FP32: output ${signedDb(gainOf.get(row))}`);
     if (row && spreads[row]) parts.push(`channel range spread ${spreads[row].toPrecision(3)}×`);
     return parts.join(' · ');
   };

@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { measuredLayers, rankSensitivity } from '../../core';
 import { applyOverrides, cancelAnalysis, MODE_TEXT, runSensitivity, selectLayer, toggleOverrideLayer } from '../../store/analysis-actions';
 import { appStore, useApp, useAppShallow } from '../../store/store';
-import { db, pct } from '../format';
+import { db, pct, signedDb } from '../format';
 import { ProgressLine } from './ProgressLine';
 
 /**
@@ -114,7 +114,7 @@ export function SensitivityPanel() {
                       {l.node} <span className="muted">({l.op})</span>
                     </td>
                     <td className="num" data-gain={l.gain.outputSqnrDb}>
-                      {Number.isFinite(l.gain.outputSqnrDb) ? `${l.gain.outputSqnrDb >= 0 ? '+' : ''}${l.gain.outputSqnrDb.toFixed(1)} dB` : db(l.gain.outputSqnrDb)}
+                      {signedDb(l.gain.outputSqnrDb)}
                     </td>
                     <td className="num">{pct(l.allBut.agreement)}</td>
                     <td className="num">{db(l.onlyThis.outputSqnrDb)}</td>
