@@ -383,9 +383,10 @@ function recalledPreprocess(m: { fileName: string; sizeBytes: number; inputWidth
 
 // ***** the workspace, kept in IndexedDB (persist.ts) *****
 
-/** Stores a part of the workspace in the background; a failure (storage full, private mode) is said once. */
+/** Saves still going on (see savesSettled). */
 const saving = new Set<Promise<void>>();
 
+/** Stores a part of the workspace in the background; a failure (storage full, private mode) is said once. */
 function persist(job: () => Promise<void>): void {
   const p: Promise<void> = job()
     .catch((e: unknown) => {
@@ -397,8 +398,8 @@ function persist(job: () => Promise<void>): void {
 }
 
 /**
- * Resolves once every save started so far (and any started meanwhile) has ended: copying a dropped folder's
- * images into IndexedDB goes on in the background for seconds, and a benchmark should not time over it.
+ * Resolves once every save started so far (and any started meanwhile) has ended: a dropped folder's images are
+ * copied into IndexedDB in the background after they show, and a benchmark should not time anything over that.
  */
 export async function savesSettled(): Promise<void> {
   while (saving.size) await Promise.all(saving);
