@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { signedDb } from './format';
+import { signed, signedDb } from './format';
 
 describe('dB labels', () => {
   it.each([
@@ -18,5 +18,16 @@ describe('dB labels', () => {
     [undefined, '—'],
   ])('signedDb(%s) is %s', (x, label) => {
     expect(signedDb(x)).toBe(label);
+  });
+
+  it.each([
+    [1.25, '+1.3'],
+    [-0.04, '0.0'],
+    [-3, '-3.0'],
+    [Infinity, '+∞'],
+    [-Infinity, '−∞'],
+    [NaN, '—'],
+  ])('signed(%s) is %s (the per-layer table\'s Δ column)', (x, label) => {
+    expect(signed(x)).toBe(label);
   });
 });

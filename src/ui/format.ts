@@ -9,11 +9,17 @@ export function db(x: number | undefined): string {
   return `${x.toFixed(1)} dB`;
 }
 
-/** A change in dB with its sign ("+2.7 dB", "-0.4 dB"); one that rounds to zero is "0.0 dB", not "-0.0 dB". */
-export function signedDb(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return db(x);
+/** A difference with its sign and one decimal ("+2.7", "-0.4"); one that rounds to zero is "0.0", never "-0.0". */
+export function signed(x: number): string {
+  if (Number.isNaN(x)) return '—';
+  if (!Number.isFinite(x)) return x > 0 ? '+∞' : '−∞';
   const r = Math.round(x * 10) / 10;
-  return r === 0 ? '0.0 dB' : `${r > 0 ? '+' : ''}${r.toFixed(1)} dB`;
+  return r === 0 ? '0.0' : `${r > 0 ? '+' : ''}${r.toFixed(1)}`;
+}
+
+/** A change in dB with its sign ("+2.7 dB"); infinite and missing values as db() says them. */
+export function signedDb(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? db(x) : `${signed(x)} dB`;
 }
 
 export function bytes(n: number): string {

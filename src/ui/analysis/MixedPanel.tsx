@@ -4,7 +4,7 @@ import { scoreOf } from '../../core';
 import { applyMixedPrecision, cancelAnalysis, downloadText, mixedBitsSummary, mixedBudgetBytes, mixedCsv, runMixedPrecision, selectLayer } from '../../store/analysis-actions';
 import type { MixedOptions } from '../../store/slices/analysis-slice';
 import { appStore, useAppShallow } from '../../store/store';
-import { bytes } from '../format';
+import { bytes, db, pct } from '../format';
 import { CheckGroup, CountField, toggled } from './controls';
 import { Plot } from './Plot';
 import { ProgressLine } from './ProgressLine';
@@ -12,8 +12,6 @@ import { mixedFigure } from './plots';
 
 const BITS = [8, 6, 5, 4, 3, 2];
 const GRANULARITIES = ['per-channel', 'per-tensor'] as const;
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : String(x));
 
 /** Per-layer weight bits and granularity chosen to meet a size budget or a score floor. */
 export function MixedPanel() {

@@ -3,7 +3,7 @@ import type { RunReport } from '../../core';
 import { exportVariant } from '../../store/actions';
 import { appStore, useApp } from '../../store/store';
 import type { LayerSortKey } from '../../store/slices/view-slice';
-import { bytes, db, pct } from '../format';
+import { bytes, db, pct, signed } from '../format';
 import { layerTableRows, sqnrBar, sqnrGrade } from './layer-rows';
 import { diagnose } from './diagnose';
 import { calibrationTimeText } from './summary';
@@ -158,7 +158,7 @@ export function Results() {
                     <span>{db(r.sqnrDb[k])}</span>
                   </td>
                 ))}
-                <td className="num">{Number.isNaN(r.delta) ? '—' : `${r.delta > 0 ? '+' : ''}${r.delta.toFixed(1)}`}</td>
+                <td className="num">{signed(r.delta)}</td>
               </tr>
             ))}
           </tbody>
