@@ -22,17 +22,73 @@ test('a reload in the middle of the analysis brings back the model, settings, re
   await row.click();
   await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', layer!);
   await page.getByTestId('tab-calibration').click();
+  // A setting edited after the run, not run yet.
+  await page.getByTestId('calib-count').fill('30');
 
   await page.reload();
   await expect(page.getByTestId('restoring')).toBeVisible();
   await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 5 * 60_000 });
-  // The same settings, so the same numbers; the view from the address.
-  await expect(page.getByTestId('calib-count')).toHaveValue('60');
+  // The run made again with the settings it was made with, so the same numbers; the edit kept; the view from the address.
+  await expect(page.getByTestId('run-summary')).toContainText('Calibrated on 60 images');
+  await expect(page.getByTestId('calib-count')).toHaveValue('30');
   await expect(page.getByTestId('calibrator-select')).toHaveValue('percentile');
   expect(await shownFraction(page, 'per-tensor-agreement')).toBe(agreement);
   await expect(page.getByTestId('tab-calibration')).toHaveAttribute('aria-selected', 'true');
   await page.getByTestId('tab-layers').click();
   await expect(page.getByTestId('layer-details')).toHaveAttribute('data-layer', layer!);
+  expect(errors).toEqual([]);
+});
+
+test('experiments survive a reload: a sensitivity cut short keeps its layers and continues from them; an applied fix is built again', async ({ page }, info) => {
+  test.setTimeout(10 * 60_000);
+  const errors = collectPageErrors(page);
+  const table = page.locator('table[data-testid=sensitivity-table] tbody tr');
+  const settled = () => page.evaluate(() => (globalThis as unknown as { quantscope: { savesSettled: () => Promise<void> } }).quantscope.savesSettled());
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('calib-count').fill('40');
+  await page.getByTestId('eval-count').fill('40');
+  await runAndWait(page);
+  await page.getByTestId('tab-sensitivity').click();
+  await page.getByTestId('sensitivity-images').fill('3');
+  await page.getByTestId('run-sensitivity').click();
+  await expect(page.getByTestId('sensitivity-progress')).toContainText(/([2-9]|\d\d+) layers done/, { timeout: 3 * 60_000 });
+  await settled();
+  const before = await table.count();
+  expect(before).toBeGreaterThanOrEqual(2);
+
+  // Reloaded while it measures: the run is made again and the layers measured so far are back.
+  await page.reload();
+  await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('tab-sensitivity')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('sensitivity-partial')).toContainText(/Interrupted when the page reloaded or the engine restarted: \d+ of \d+ layers measured/);
+  const restored = await table.count();
+  expect(restored).toBeGreaterThanOrEqual(before);
+  await expect(page.getByTestId('sensitivity-images')).toHaveValue('3');
+  const total = Number(/of (\d+) layers/.exec(await page.getByTestId('sensitivity-partial').innerText())![1]);
+  await expect(page.getByTestId('resume-sensitivity')).toHaveText(`Measure the remaining ${total - restored} layers`);
+  await page.screenshot({ path: info.outputPath('sensitivity-after-reload.png') });
+
+  // It continues from there (the counter starts at the restored layers), and is cancelled again.
+  await page.getByTestId('resume-sensitivity').click();
+  await expect(page.getByTestId('sensitivity-progress')).toContainText(`${restored + 1} layers done`, { timeout: 3 * 60_000 });
+  await page.getByTestId('cancel-sensitivity').click();
+  await expect(page.getByTestId('sensitivity-partial')).toContainText(/^Cancelled: \d+ of \d+ layers measured/, { timeout: 2 * 60_000 });
+  const measured = await table.count();
+  expect(measured).toBeGreaterThan(restored);
+
+  // Two layers ticked and kept in FP32: a new card, which a reload builds again with the same numbers.
+  for (const i of [0, 1]) await table.nth(i).locator('input[type=checkbox]').check();
+  await page.getByTestId('apply-overrides').click();
+  await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 3 * 60_000 });
+  const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
+  await settled();
+  await page.reload();
+  await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('variant-per-tensor+fix')).toContainText('kept in FP32');
+  expect(await shownFraction(page, 'per-tensor+fix-agreement')).toBe(fixed);
+  expect(await table.count()).toBe(measured);
+  await expect(page.getByTestId('sensitivity-partial')).toContainText(/^Cancelled: /);
   expect(errors).toEqual([]);
 });
 

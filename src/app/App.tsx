@@ -1,7 +1,7 @@
 import { Suspense, lazy, useEffect, useState } from 'react';
 
 import { onEngineDeath } from '../bridge/engine';
-import { addDropped, loadDemo, recoverFromEngineDeath, restoreWorkspace, watchSettings } from '../store/actions';
+import { addDropped, loadDemo, recoverFromEngineDeath, restoreWorkspace, watchAnalyses, watchSettings } from '../store/actions';
 import { toggleLearn } from '../store/learn-actions';
 import { appStore, useApp, useAppShallow } from '../store/store';
 import { preloadPlotly } from '../ui/analysis/Plot';
@@ -30,6 +30,7 @@ export function App() {
     // download. ?demo=0 starts empty.
     const params = new URLSearchParams(location.search);
     const stop = watchSettings();
+    const stopAnalyses = watchAnalyses();
     const unwatch = onEngineDeath(recoverFromEngineDeath);
     if (!started) {
       // Once per page, even where StrictMode mounts twice.
@@ -41,6 +42,7 @@ export function App() {
     }
     return () => {
       stop();
+      stopAnalyses();
       unwatch();
     };
   }, []);

@@ -1,7 +1,9 @@
 import { engine, proxy, transfer } from '../bridge/engine';
 import { PREPROCESS_PRESETS, defaultQuantConfig, presetPreprocess, splitIndices } from '../core';
 import type { ImageInfo, LabelSpace, Preprocess, ProgressEvent, RunRequest } from '../core';
-import { startAnalysis } from './analysis-actions';
+import { addVariant, parseViewHash, setAnalysisVariant, startAnalysis } from './analysis-actions';
+import { analysesChanged, analysesToSave, restoredAnalyses, runKeyOf } from './saved-analyses';
+import type { SavedAnalyses } from './saved-analyses';
 import { SETTINGS_KEYS, appendImages, loadWorkspace, saveWorkspacePart } from './persist';
 import type { SettingsKey } from './persist';
 import { isCancel, message } from './errors';
@@ -303,11 +305,15 @@ export async function runQuantization(): Promise<void> {
       biasCorrection: s.biasCorrection,
     })),
   };
+  const runSettings = Object.fromEntries(SETTINGS_KEYS.map((k) => [k, s[k]]));
   set({ runStatus: 'running', runError: null, progress: null });
   try {
     const report = await engine().run(req, proxy((e: ProgressEvent) => set({ progress: e })));
-    set({ report, runStatus: 'done', progress: null, importedFrom: null });
-    persist(() => saveWorkspacePart('ran', true));
+    set({ report, runKey: runKeyOf(runSettings, s.model, s.images.length), runStatus: 'done', progress: null, importedFrom: null });
+    persist(async () => {
+      await saveWorkspacePart('ran', true);
+      await saveWorkspacePart('runSettings', runSettings);
+    });
     void startAnalysis(report);
   } catch (e) {
     if (isCancel(e)) set({ runStatus: 'cancelled', progress: null });
@@ -416,6 +422,40 @@ export function watchSettings(): () => void {
   });
 }
 
+/** True while a restore rebuilds the run: its fresh analysis state must not overwrite the saved one. */
+let holdAnalyses = false;
+let analysesQueued = false;
+
+/**
+ * Saves the experiments' results whenever they change (a sensitivity layer, a curve point), coalescing the
+ * changes of one task into one write. Call once at start-up.
+ */
+export function watchAnalyses(): () => void {
+  return appStore.subscribe((s, prev) => {
+    if (holdAnalyses || analysesQueued || !analysesChanged(s, prev)) return;
+    analysesQueued = true;
+    persist(async () => {
+      await Promise.resolve();
+      analysesQueued = false;
+      if (holdAnalyses) return;
+      const saved = analysesToSave(get());
+      if (saved) await saveWorkspacePart('analyses', saved);
+    });
+  });
+}
+
+/** The saved experiments back on screen, their added variants built again (each evaluated anew, with progress). */
+async function restoreAnalyses(saved: SavedAnalyses): Promise<void> {
+  for (const [i, a] of saved.appliedVariants.entries()) {
+    const step = `Restoring your workspace: building “${a.label}” again (${i + 1} of ${saved.appliedVariants.length})`;
+    set({ restoring: `${step}…` });
+    await addVariant(a, (e) => set({ restoring: `${step}: ${Math.round((100 * e.done) / Math.max(1, e.total))}%` }));
+  }
+  set(restoredAnalyses(saved));
+  const variant = parseViewHash(location.hash).variant;
+  if (variant && variant !== get().analysisVariant && get().report?.variants.some((v) => v.id === variant)) await setAnalysisVariant(variant);
+}
+
 /**
  * Brings back the workspace this browser kept: the model, the images, the class list, the settings, and the
  * run (made again, which also rebuilds the worker's analysis state). False when there is nothing to restore.
@@ -446,23 +486,32 @@ export async function restoreWorkspace(reason: 'reload' | 'crash' = 'reload'): P
       );
     }
     if (w.labelList) showLabels(await engine().setLabelList(w.labelList.text, w.labelList.fileName));
-    if (w.settings) {
-      const keep = Object.fromEntries(Object.entries(w.settings).filter(([k]) => (SETTINGS_KEYS as readonly string[]).includes(k))) as Partial<Record<SettingsKey, unknown>>;
-      set(keep as Partial<ReturnType<typeof get>>);
-    }
+    const applySettings = (saved: Partial<Record<SettingsKey, unknown>>) =>
+      set(Object.fromEntries(Object.entries(saved).filter(([k]) => (SETTINGS_KEYS as readonly string[]).includes(k))) as Partial<ReturnType<typeof get>>);
+    // The run is made again with the settings it was made with; settings edited after it come back after it.
+    if (w.ran && w.runSettings) applySettings(w.runSettings);
+    else if (w.settings) applySettings(w.settings);
     set({ restoring: null });
-    if (w.ran) await runQuantization();
+    if (w.ran) {
+      holdAnalyses = true;
+      await runQuantization();
+      if (w.runSettings && w.settings) applySettings(w.settings);
+      if (w.analyses && get().report && get().runKey === w.analyses.runKey) await restoreAnalyses(w.analyses);
+    }
     return true;
   } catch (e) {
-    set({ restoring: null, persistError: `The saved workspace could not be restored (${message(e)}); start again from a model.` });
+    set({ persistError: `The saved workspace could not be restored (${message(e)}); start again from a model.` });
     return false;
+  } finally {
+    holdAnalyses = false;
+    set({ restoring: null });
   }
 }
 
 /** After the engine worker died: say which step failed, then bring the workspace back into a new worker. */
 export function recoverFromEngineDeath(e: { step: string | null; reason: string }): void {
   set({
-    engineNotice: `The engine stopped${e.step ? ` while ${e.step}` : ''} (${e.reason}). It was restarted and your workspace reloaded; anything that was running must be started again.`,
+    engineNotice: `The engine stopped${e.step ? ` while ${e.step}` : ''} (${e.reason}). It was restarted and your workspace reloaded; what was running stopped there, with the results it had so far.`,
     runStatus: get().runStatus === 'running' ? 'idle' : get().runStatus,
     progress: null,
   });

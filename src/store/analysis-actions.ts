@@ -1,7 +1,8 @@
 import { engine, gpu, proxy } from '../bridge/engine';
 import { doublingSizes } from '../core';
 import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
-import type { GpuLatency, MixedOptions } from './slices/analysis-slice';
+import type { AppliedVariant, GpuLatency, MixedOptions } from './slices/analysis-slice';
+import type { AppState } from './store';
 import { SETTINGS_KEYS } from './persist';
 import { parseResults, stringifyResults } from './results-file';
 import type { ResultsFile } from './results-file';
@@ -84,6 +85,8 @@ export async function startAnalysis(report: RunReport): Promise<void> {
     mixedProgress: null,
     mixedError: null,
     gpuLatency: null,
+    appliedVariants: [],
+    interrupted: [],
   });
   if (layer) await selectLayer(layer);
   try {
@@ -138,9 +141,21 @@ export function setGraphMetric(m: GraphMetric): void {
 
 // ***** sensitivity *****
 
-export async function runSensitivity(): Promise<void> {
+/**
+ * A partial sensitivity result (cancelled, or cut short by a reload) that a new measurement continues: same
+ * variant, same number of images. Null when there is none.
+ */
+export function resumableSensitivity(s: Pick<AppState, 'sensitivity' | 'analysisVariant' | 'sensitivityImages' | 'report'>): SensitivityResult | null {
+  const prev = s.sensitivity[s.analysisVariant];
+  if (!prev || prev.complete || !prev.layers.length || !s.report) return null;
+  return prev.samples === Math.min(s.sensitivityImages, s.report.evaluationSamples) ? prev : null;
+}
+
+/** Measures the analysed variant's sensitivity, continuing a partial result unless `fresh`. */
+export async function runSensitivity({ fresh = false } = {}): Promise<void> {
   const { analysisVariant: id, sensitivityImages } = get();
-  set({ sensitivityStatus: 'running', sensitivityError: null, sensitivityProgress: null });
+  const resume = fresh ? null : resumableSensitivity(get());
+  set((s) => ({ sensitivityStatus: 'running', sensitivityError: null, sensitivityProgress: null, interrupted: s.interrupted.filter((x) => x !== 'sensitivity') }));
   const keep = (r: SensitivityResult) => set((s) => ({ sensitivity: { ...s.sensitivity, [id]: r } }));
   try {
     const result = await engine().sensitivity(
@@ -148,6 +163,7 @@ export async function runSensitivity(): Promise<void> {
       sensitivityImages,
       proxy((e: ProgressEvent) => set({ sensitivityProgress: e })),
       proxy(keep),
+      resume ?? undefined,
     );
     keep(result);
     set({
@@ -208,20 +224,32 @@ export function mergeVariantReport(report: RunReport, extra: RunReport, label: s
   return { ...report, variants, layers };
 }
 
+/**
+ * Builds and evaluates a variant (a base with per-layer overrides), adds its card to the report and remembers
+ * how it was made, so a restored workspace can build it again.
+ */
+export async function addVariant(a: AppliedVariant, onProgress: (e: ProgressEvent) => void): Promise<void> {
+  const extra = await engine().applyOverrides(a.base, a.id, a.overrides, get().sqnrSamples, proxy(onProgress));
+  const report = get().report;
+  if (!report) return;
+  set((s) => ({ report: mergeVariantReport(report, extra, a.label), appliedVariants: [...s.appliedVariants.filter((x) => x.id !== a.id), a] }));
+}
+
 /** Re-evaluates the analysed variant with the ticked layers overridden; the result appears as a new card. */
 export async function applyOverrides(): Promise<void> {
-  const { analysisVariant: base, overrideLayers, overrideMode, sqnrSamples } = get();
+  const { analysisVariant: base, overrideLayers, overrideMode } = get();
   if (!overrideLayers.length) return;
-  const newId = `${base}+fix`;
-  const overrides = Object.fromEntries(overrideLayers.map((n) => [n, MODE_OVERRIDE[overrideMode]]));
+  const n = overrideLayers.length;
+  const variant: AppliedVariant = {
+    base,
+    id: `${base}+fix`,
+    overrides: Object.fromEntries(overrideLayers.map((node) => [node, MODE_OVERRIDE[overrideMode]])),
+    label: `${base}, ${n} layer${n > 1 ? 's' : ''} ${MODE_TEXT[overrideMode]}`,
+  };
   set({ overrideStatus: 'running', overrideError: null });
   try {
-    const extra = await engine().applyOverrides(base, newId, overrides, sqnrSamples, proxy((e: ProgressEvent) => set({ sensitivityProgress: e })));
-    const report = get().report;
-    if (!report) return;
-    const n = overrideLayers.length;
-    const label = `${base}, ${n} layer${n > 1 ? 's' : ''} ${MODE_TEXT[overrideMode]}`;
-    set({ report: mergeVariantReport(report, extra, label), overrideStatus: 'idle', sensitivityProgress: null });
+    await addVariant(variant, (e) => set({ sensitivityProgress: e }));
+    set({ overrideStatus: 'idle', sensitivityProgress: null });
   } catch (e) {
     set({ overrideStatus: 'error', overrideError: message(e), sensitivityProgress: null });
   }
@@ -252,7 +280,8 @@ export async function runCalibrationCurve(): Promise<void> {
   const { analysisVariant: id, curveOptions, report } = get();
   if (!report) return;
   // The chart fills in as points arrive.
-  set({
+  set((s) => ({
+    interrupted: s.interrupted.filter((x) => x !== 'curve'),
     curveStatus: 'running',
     curveError: null,
     curveProgress: null,
@@ -260,7 +289,7 @@ export async function runCalibrationCurve(): Promise<void> {
       sizes: doublingSizes(report.calibrationSamples), draws: curveOptions.draws, calibrators: curveOptions.calibrators, evaluationSamples: Math.min(curveOptions.evalImages, report.evaluationSamples),
       points: [], outliers: [], complete: false, config: report.variants.find((v) => v.id === id)!.config, seed: curveOptions.seed, calibNames: [],
     },
-  });
+  }));
   const onPoint = (p: CurvePoint) => set((s) => (s.curve ? { curve: { ...s.curve, points: [...s.curve.points, p] } } : {}));
   try {
     const curve = await engine().calibrationCurve(id, curveOptions, proxy((e: ProgressEvent) => set({ curveProgress: e })), proxy(onPoint));
@@ -292,7 +321,8 @@ export function downloadText(text: string, fileName: string, type = 'text/csv'):
 export async function runTradeoff(): Promise<void> {
   const { analysisVariant: id, tradeoffOptions: o, report } = get();
   if (!report) return;
-  set({
+  set((s) => ({
+    interrupted: s.interrupted.filter((x) => x !== 'tradeoff'),
     tradeoffStatus: 'running',
     tradeoffError: null,
     tradeoffProgress: null,
@@ -301,7 +331,7 @@ export async function runTradeoff(): Promise<void> {
       evaluationSamples: Math.min(o.evalImages, report.evaluationSamples), fp32: { top1: null, sizeBytes: report.fp32.sizeBytes }, points: [], complete: false,
       config: report.variants.find((v) => v.id === id)!.config,
     },
-  });
+  }));
   const onPoint = (p: TradeoffPoint) => set((s) => (s.tradeoff ? { tradeoff: { ...s.tradeoff, points: [...s.tradeoff.points, p] } } : {}));
   try {
     const grid = await engine().tradeoff(id, o, proxy((e: ProgressEvent) => set({ tradeoffProgress: e })), proxy(onPoint));
@@ -345,7 +375,7 @@ export function mixedChoices(o: MixedOptions): WeightChoice[] {
 export async function runMixedPrecision(): Promise<void> {
   const { analysisVariant: id, mixedOptions: o, report } = get();
   if (!report) return;
-  set({ mixedStatus: 'running', mixedError: null, mixedProgress: null });
+  set((s) => ({ mixedStatus: 'running', mixedError: null, mixedProgress: null, interrupted: s.interrupted.filter((x) => x !== 'mixed') }));
   try {
     const r = await engine().mixedPrecision(
       id,
@@ -361,16 +391,13 @@ export async function runMixedPrecision(): Promise<void> {
 
 /** The chosen mixed-precision configuration as a new result card (the analysed variant with per-layer bits). */
 export async function applyMixedPrecision(): Promise<void> {
-  const { mixed, sqnrSamples } = get();
+  const { mixed } = get();
   if (!mixed?.overrides || !mixed.chosen) return;
-  const newId = `${mixed.variant}+mixed`;
+  const variant: AppliedVariant = { base: mixed.variant, id: `${mixed.variant}+mixed`, overrides: mixed.overrides, label: `${mixed.variant}, mixed precision (${mixedBitsSummary(mixed)})` };
   set({ mixedStatus: 'running', mixedError: null });
   try {
-    const extra = await engine().applyOverrides(mixed.variant, newId, mixed.overrides, sqnrSamples, proxy((e: ProgressEvent) => set({ mixedProgress: e })));
-    const report = get().report;
-    if (!report) return;
-    const bits = mixedBitsSummary(mixed);
-    set({ report: mergeVariantReport(report, extra, `${mixed.variant}, mixed precision (${bits})`), mixedStatus: 'done', mixedProgress: null });
+    await addVariant(variant, (e) => set({ mixedProgress: e }));
+    set({ mixedStatus: 'done', mixedProgress: null });
   } catch (e) {
     set({ mixedStatus: 'error', mixedError: message(e), mixedProgress: null });
   }

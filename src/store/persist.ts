@@ -1,8 +1,10 @@
+import type { SavedAnalyses } from './saved-analyses';
+
 /**
  * The workspace kept in this browser's IndexedDB, so a reload or a crashed tab loses nothing: the model (its
- * bytes, or "the demo"), copies of the images, the class list, the settings, and whether a run was made (it is
- * made again on restore: same images, split and seed give the same numbers, and the worker gets its analysis
- * state back). One database, one object store, a few keys.
+ * bytes, or "the demo"), copies of the images, the class list, the settings, whether a run was made and with
+ * which settings (it is made again on restore: same images, split and seed give the same numbers, and the
+ * worker gets its analysis state back), and the experiments' results. One database, one object store, a few keys.
  */
 
 const DB = 'quantscope';
@@ -43,6 +45,9 @@ export interface Workspace {
   labelList?: { text: string; fileName: string } | null;
   settings?: Partial<Record<SettingsKey, unknown>>;
   ran?: boolean;
+  /** the settings the run was made with (the settings above may have been edited since) */
+  runSettings?: Partial<Record<SettingsKey, unknown>>;
+  analyses?: SavedAnalyses | null;
 }
 
 let dbPromise: Promise<IDBDatabase> | null = null;
@@ -83,7 +88,7 @@ export async function appendImages(files: { file: Blob; path: string }[]): Promi
 
 export async function loadWorkspace(): Promise<Workspace> {
   const out: Workspace = {};
-  for (const k of ['model', 'images', 'labelList', 'settings', 'ran'] as const) {
+  for (const k of ['model', 'images', 'labelList', 'settings', 'ran', 'runSettings', 'analyses'] as const) {
     const v = await tx<unknown>('readonly', (s) => s.get(k));
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   }

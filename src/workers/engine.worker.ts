@@ -546,8 +546,11 @@ const api = {
     return activationViewFor(variantOf(variantId), statsOf(variantId), tensor);
   },
 
-  /** Per-layer sensitivity of a variant on the first `count` evaluation images; cancel keeps what was measured. */
-  async sensitivity(variantId: string, count: number, onProgress?: OnProgress, onLayer?: (r: SensitivityResult) => void): Promise<SensitivityResult> {
+  /**
+   * Per-layer sensitivity of a variant on the first `count` evaluation images; cancel keeps what was measured,
+   * and such a partial result given as `resume` is continued rather than measured again.
+   */
+  async sensitivity(variantId: string, count: number, onProgress?: OnProgress, onLayer?: (r: SensitivityResult) => void, resume?: SensitivityResult): Promise<SensitivityResult> {
     const v = variantOf(variantId);
     state.cancelled = false;
     const run = state.lastRun!;
@@ -558,6 +561,7 @@ const api = {
       measureSensitivity(createWebSession, v, statsOf(variantId), inputs, {
         onProgress: progressReporter('sensitivity', onProgress),
         onLayer,
+        resume,
         signal: { get aborted() { return state.cancelled; } },
       }),
     );

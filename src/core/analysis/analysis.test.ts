@@ -211,6 +211,26 @@ describe('sensitivity on the PP-OCR classifier', async () => {
     expect(res.complete).toBe(false);
     expect(res.layers.length).toBe(2);
   }, 60_000);
+
+  it('a cancelled measurement resumes where it stopped and ends with what one uninterrupted pass gives', async () => {
+    const two = inputs.slice(0, 2);
+    const full = await measureSensitivity(session, variant, stats, two);
+    let layers = 0;
+    const part = await measureSensitivity(session, variant, stats, two, { signal: { get aborted() { return layers >= 3; } }, onLayer: (p) => (layers = p.layers.length) });
+    expect(part.layers.length).toBe(3);
+    const progress: number[] = [];
+    const seen: number[] = [];
+    const res = await measureSensitivity(session, variant, stats, two, { resume: part, onProgress: (d) => progress.push(d), onLayer: (p) => seen.push(p.layers.length) });
+    expect(res.complete).toBe(true);
+    expect(res).toEqual(full);
+    // Only the rest is run: the FP32 pass and 4 or 2 models for each layer not measured yet.
+    const rest = full.layers.slice(3).reduce((n, l) => n + (['Conv', 'MatMul', 'Gemm'].includes(l.op) ? 4 : 2), 0);
+    expect(progress.at(-1)).toBe(two.length * (1 + rest));
+    expect(seen[0]).toBe(4);
+    // A partial result of other images is not reused: everything is measured again.
+    const other = await measureSensitivity(session, variant, stats, inputs.slice(0, 1), { resume: part, signal: { get aborted() { return seen.length > 0; } } });
+    expect(other.layers.length).toBe(0);
+  }, 180_000);
 });
 
 describe('layoutGraph', () => {

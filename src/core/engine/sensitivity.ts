@@ -115,7 +115,14 @@ export async function measureSensitivity(
     onProgress = () => {},
     onLayer = () => {},
     signal,
-  }: { onProgress?: Progress; onLayer?: (partial: SensitivityResult) => void; signal?: Cancel } = {},
+    resume,
+  }: {
+    onProgress?: Progress;
+    onLayer?: (partial: SensitivityResult) => void;
+    signal?: Cancel;
+    /** a partial result of the same variant on the same images (cancelled, or cut short by a reload): its layers are kept, the rest measured */
+    resume?: SensitivityResult;
+  } = {},
 ): Promise<SensitivityResult> {
   const reference = variant.reference;
   const graph = reference.graph!;
@@ -123,9 +130,11 @@ export async function measureSensitivity(
   const inputName = index.graphInputs.values().next().value as string;
   const outputName = logitsTensor(reference);
   const rows = measuredLayers(variant.layers);
+  const kept = resume && resume.variantId === variant.id && resume.samples === inputs.length ? resume.layers.filter((l) => rows.some((r) => r.node === l.node)) : [];
+  const todo = rows.filter((r) => !kept.some((l) => l.node === r.node));
   // An op without weights has no weight-only error, and its activation-only model is the "both" one.
   const weighted = (r: LayerRow) => QDQ_OPS[r.op]?.weight !== undefined;
-  const total = inputs.length * (2 + rows.reduce((n, r) => n + (weighted(r) ? 4 : 2), 0));
+  const total = inputs.length * ((kept.length ? 1 : 2) + todo.reduce((n, r) => n + (weighted(r) ? 4 : 2), 0));
   let done = 0;
   const step = () => onProgress(++done, total);
 
@@ -145,7 +154,7 @@ export async function measureSensitivity(
   // FP32 outputs and every row's tensor, once per image.
   const tensors = [...new Set(rows.map((r) => r.tensor))].filter((t) => t !== outputName);
   const fp32: Record<string, Float32Array>[] = [];
-  const result: SensitivityResult = { variantId: variant.id, samples: inputs.length, all: { agreement: 0, outputSqnrDb: NaN }, layers: [], complete: false };
+  const result: SensitivityResult = { variantId: variant.id, samples: inputs.length, all: kept.length ? resume!.all : { agreement: 0, outputSqnrDb: NaN }, layers: [...kept], complete: false };
   const score = async (bytes: Uint8Array, out: string, extra: string[] = [], each?: (i: number, out: Record<string, RtTensor>) => void): Promise<OutputScore> => {
     const acc = new ErrorAccumulator();
     let agree = 0;
@@ -162,8 +171,8 @@ export async function measureSensitivity(
       fp32.push(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.data as Float32Array])));
     });
     const allOut = variant.compare.get(outputName) ?? outputName;
-    result.all = await score(serializeModel(withExtraOutputs(variant.qdq.model, [allOut])), allOut);
-    for (const row of rows) {
+    if (!kept.length) result.all = await score(serializeModel(withExtraOutputs(variant.qdq.model, [allOut])), allOut);
+    for (const row of todo) {
       const configs = sensitivityConfigs(reference, variant.config, row);
       const build = (c: QuantConfig, extra: string[]) => {
         const q = requireStatistics(buildQdqModel(cloneModel(reference), activationRanges(stats, c), c, stats.nonFloat));

@@ -1,11 +1,23 @@
 import type { StateCreator } from 'zustand';
 
-import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, MixedPrecisionResult, PrecisionProfile, ProgressEvent, SensitivityResult, TradeoffGrid, WeightGranularity, WeightView } from '../../core';
+import type { ActivationView, CalibrationCurve, CalibratorId, GraphLayout, ImageTrace, LayerOverride, MixedPrecisionResult, PrecisionProfile, ProgressEvent, SensitivityResult, TradeoffGrid, WeightGranularity, WeightView } from '../../core';
 import type { AppState } from '../store';
 
 export type AnalysisTab = 'layers' | 'sensitivity' | 'images' | 'dataset' | 'calibration' | 'bits';
 
 export type CurveResult = CalibrationCurve & { calibNames: string[] };
+export type MixedResult = MixedPrecisionResult & { profile: PrecisionProfile; variant: string };
+
+/** The experiments whose results are kept with the workspace. */
+export type Experiment = 'sensitivity' | 'curve' | 'tradeoff' | 'mixed';
+
+/** A variant added after the run (the sensitivity's fix, a mixed-precision choice): how to build it again. */
+export interface AppliedVariant {
+  base: string;
+  id: string;
+  overrides: Record<string, LayerOverride>;
+  label: string;
+}
 export type GraphMetric = 'sqnr' | 'sensitivity' | 'spread';
 
 export interface ImageDetail extends ImageTrace {
@@ -66,10 +78,14 @@ export interface AnalysisSlice {
   gpuLatency: GpuLatency | null;
   /** mixed precision: a size budget or a score floor, the candidates per layer, the images used */
   mixedOptions: MixedOptions;
-  mixed: (MixedPrecisionResult & { profile: PrecisionProfile; variant: string }) | null;
+  mixed: MixedResult | null;
   mixedStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   mixedProgress: ProgressEvent | null;
   mixedError: string | null;
+  /** variants added after the run, in order */
+  appliedVariants: AppliedVariant[];
+  /** experiments that were running when the page was reloaded (or the engine crashed): their partial results are shown */
+  interrupted: Experiment[];
 }
 
 export interface GpuLatency {
@@ -140,4 +156,6 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   mixedStatus: 'idle',
   mixedProgress: null,
   mixedError: null,
+  appliedVariants: [],
+  interrupted: [],
 });

@@ -7,6 +7,8 @@ export interface RunSlice {
   runStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   progress: ProgressEvent | null;
   report: RunReport | null;
+  /** what the report was made from (settings, model, image count): saved experiments belong to one run */
+  runKey: string | null;
   runError: string | null;
   sqnrSamples: number;
   calibrator: CalibratorId;
@@ -22,6 +24,7 @@ export const createRunSlice: StateCreator<AppState, [], [], RunSlice> = () => ({
   runStatus: 'idle',
   progress: null,
   report: null,
+  runKey: null,
   runError: null,
   sqnrSamples: 64,
   calibrator: 'minmax',

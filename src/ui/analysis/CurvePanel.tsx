@@ -6,7 +6,7 @@ import { cancelAnalysis, curveCsv, downloadText, runCalibrationCurve } from '../
 import { appStore, useAppShallow } from '../../store/store';
 import { CheckGroup, CountField } from './controls';
 import { Plot } from './Plot';
-import { ProgressLine } from './ProgressLine';
+import { ProgressLine, stoppedBy } from './ProgressLine';
 import { curveFigure } from './plots';
 
 /** How many calibration images are enough: the curve, per calibrator, with a band over random draws. */
@@ -20,6 +20,7 @@ export function CurvePanel() {
     metric: st.curveMetric,
     variant: st.analysisVariant,
     report: st.report,
+    interrupted: st.interrupted.includes('curve'),
   }));
   const figure = useMemo(() => (s.curve && s.curve.points.length ? curveFigure(s.curve, s.metric) : null), [s.curve, s.metric]);
   const setOpt = (o: Partial<typeof s.options>) => appStore.setState({ curveOptions: { ...s.options, ...o } });
@@ -62,7 +63,11 @@ export function CurvePanel() {
         <ProgressLine progress={s.progress} label={s.progress.phase === 'calibrate' ? 'Per-image statistics' : 'Evaluating'} testId="curve-progress" />
       )}
       {s.error && <p className="error">{s.error}</p>}
-      {s.status === 'cancelled' && s.curve && <p className="muted small">Cancelled: {s.curve.points.length} points measured, shown below.</p>}
+      {s.status === 'cancelled' && s.curve && (
+        <p className="muted small" data-testid="curve-partial">
+          {stoppedBy(s.interrupted)}: {s.curve.points.length} points measured, shown below.
+        </p>
+      )}
       {figure && (
         <>
           <div className="row">

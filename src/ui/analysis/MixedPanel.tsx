@@ -7,7 +7,7 @@ import { appStore, useAppShallow } from '../../store/store';
 import { bytes, db, pct } from '../format';
 import { CheckGroup, CountField, toggled } from './controls';
 import { Plot } from './Plot';
-import { ProgressLine } from './ProgressLine';
+import { ProgressLine, stoppedBy } from './ProgressLine';
 import { mixedFigure } from './plots';
 
 const BITS = [8, 6, 5, 4, 3, 2];
@@ -24,6 +24,7 @@ export function MixedPanel() {
     variant: st.analysisVariant,
     report: st.report,
     grid: st.tradeoff,
+    interrupted: st.interrupted.includes('mixed'),
   }));
   const set = (o: Partial<MixedOptions>) => appStore.setState({ mixedOptions: { ...s.o, ...o } });
   const labelled = s.report?.fp32.top1 !== null;
@@ -97,6 +98,9 @@ export function MixedPanel() {
       {s.progress && <ProgressLine progress={s.progress} label={s.progress.phase === 'sensitivity' ? 'Profiling layers' : 'Measuring configurations'} testId="mixed-progress" />}
       {s.error && <p className="error">{s.error}</p>}
       {s.status === 'cancelled' && <p className="muted small">Cancelled. The layers profiled so far are not kept: run again to profile from the start.</p>}
+      {s.interrupted && !s.r && s.status !== 'running' && (
+        <p className="muted small">{stoppedBy(true)} while this ran; the layers profiled so far are not kept: run again to profile from the start.</p>
+      )}
       {r && (
         <div data-testid="mixed-result" data-met={r.chosen ? 'true' : 'false'} data-packed={r.chosen?.packedSizeBytes} data-target={r.target.value} data-agreement={r.chosen?.agreement} data-sqnr={r.chosen?.outputSqnrDb}>
           {r.chosen ? (

@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
 
 import { measuredLayers, rankSensitivity } from '../../core';
-import { applyOverrides, cancelAnalysis, MODE_TEXT, runSensitivity, selectLayer, toggleOverrideLayer } from '../../store/analysis-actions';
+import { applyOverrides, cancelAnalysis, MODE_TEXT, resumableSensitivity, runSensitivity, selectLayer, toggleOverrideLayer } from '../../store/analysis-actions';
 import { appStore, useApp, useAppShallow } from '../../store/store';
 import { db, pct, signedDb } from '../format';
-import { ProgressLine } from './ProgressLine';
+import { ProgressLine, stoppedBy } from './ProgressLine';
 
 /**
  * Which layers hurt the output most, measured: each layer alone quantized, and every layer but it. The
@@ -22,6 +22,8 @@ export function SensitivityPanel() {
     overrideStatus: st.overrideStatus,
     overrideError: st.overrideError,
     selected: st.selectedLayer,
+    interrupted: st.interrupted.includes('sensitivity'),
+    resumable: resumableSensitivity(st),
   }));
   const result = useApp((st) => st.sensitivity[st.analysisVariant]);
   const report = useApp((st) => st.report);
@@ -48,9 +50,20 @@ export function SensitivityPanel() {
             data-testid="sensitivity-images"
           />
         </label>
-        <button type="button" disabled={busy} onClick={() => void runSensitivity()} data-testid="run-sensitivity">
-          {result ? 'Measure again' : 'Measure sensitivity'}
-        </button>
+        {s.resumable ? (
+          <>
+            <button type="button" disabled={busy} onClick={() => void runSensitivity()} data-testid="resume-sensitivity">
+              Measure the remaining {rows - s.resumable.layers.length} layers
+            </button>
+            <button type="button" className="secondary" disabled={busy} onClick={() => void runSensitivity({ fresh: true })} data-testid="run-sensitivity">
+              Start over
+            </button>
+          </>
+        ) : (
+          <button type="button" disabled={busy} onClick={() => void runSensitivity({ fresh: true })} data-testid="run-sensitivity">
+            {result ? 'Measure again' : 'Measure sensitivity'}
+          </button>
+        )}
         {busy && (
           <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-sensitivity">
             Cancel
@@ -67,9 +80,13 @@ export function SensitivityPanel() {
         />
       )}
       {s.error && <p className="error">{s.error}</p>}
-      {s.status === 'cancelled' && (
-        <p className="muted small">{result?.layers.length ? `Cancelled: ${result.layers.length} layer${result.layers.length === 1 ? '' : 's'} measured, shown below.` : 'Cancelled before any layer was measured.'}</p>
+      {s.status !== 'running' && result && !result.complete && (
+        <p className="muted small" data-testid="sensitivity-partial">
+          {stoppedBy(s.interrupted)}: {result.layers.length} of {rows} layers measured, shown below.
+          {!s.resumable && ` Measuring continues from there with the same number of images (${result.samples}).`}
+        </p>
       )}
+      {s.status === 'cancelled' && !result && <p className="muted small">Cancelled before any layer was measured.</p>}
       {result && (
         <>
           <p data-testid="sensitivity-baseline">

@@ -8,7 +8,7 @@ import { ramp } from './graph-colors';
 import { CheckGroup, CountField, toggled } from './controls';
 import { MixedPanel } from './MixedPanel';
 import { Plot } from './Plot';
-import { ProgressLine } from './ProgressLine';
+import { ProgressLine, stoppedBy } from './ProgressLine';
 import { latencyLine, tradeoffFigure, tradeoffScore } from './plots';
 
 const W_BITS = [8, 6, 5, 4, 3, 2];
@@ -26,6 +26,7 @@ export function TradeoffPanel() {
     variant: st.analysisVariant,
     report: st.report,
     mixed: st.mixed,
+    interrupted: st.interrupted.includes('tradeoff'),
   }));
   const labelled = s.report?.fp32.top1 !== null;
   const metric = !labelled && s.metric === 'top1' ? 'agreement' : s.metric;
@@ -68,6 +69,11 @@ export function TradeoffPanel() {
       </div>
       {s.progress && <ProgressLine progress={s.progress} label="Evaluating" testId="tradeoff-progress" />}
       {s.error && <p className="error">{s.error}</p>}
+      {s.status === 'cancelled' && s.grid && (
+        <p className="muted small" data-testid="tradeoff-partial">
+          {stoppedBy(s.interrupted)}: {s.grid.points.length} of {2 * s.grid.weightBits.length * s.grid.activationBits.length} configurations measured, shown below.
+        </p>
+      )}
       {s.grid && s.grid.points.length > 0 && (
         <>
           <div className="row">
