@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { chromium } from '@playwright/test';
-import type { Browser, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { build, preview } from 'vite';
 
 // @ts-expect-error: plain .mjs helper shared with the npm scripts
@@ -67,6 +67,8 @@ export interface AppRun {
   longTasksOver100: string[];
   /** the longest chart draws from Run on (Plot's performance measures), name and ms */
   chartDraws: { name: string; ms: number }[];
+  /** the page's main thread slowed this many times (1: not slowed) */
+  cpuThrottle: number;
   /** main-thread tasks over 100 ms before Run (page start, the model and the folder read), in ms */
   longTasksBeforeRun: number[];
   /**
@@ -191,10 +193,15 @@ export async function appRun(
     memory?: boolean;
     /** called with the model and images read, right before Run is clicked (e.g. to time bare runs as close to the workbench's as can be) */
     beforeRun?: () => Promise<void>;
+    /** the page's main thread slowed this many times (Chromium's CPU throttling): a slower machine's long tasks */
+    cpuThrottle?: number;
+    /** a context of earlier visits (its HTTP and code caches); by default a fresh one, closed after */
+    context?: BrowserContext;
   } = {},
 ): Promise<AppRun> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const context = opts.context ?? (await browser.newContext({ viewport: { width: 1400, height: 1000 } }));
   const page = await context.newPage();
+  if (opts.cpuThrottle) await (await context.newCDPSession(page)).send('Emulation.setCPUThrottlingRate', { rate: opts.cpuThrottle });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.addInitScript(() => {
@@ -298,7 +305,8 @@ export async function appRun(
     return { over100, long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws, calibrationTiming: s.report?.calibrationTiming ?? null };
   }, [longBefore, runAt]);
   const { sqnrSamples, variants } = w;
-  await context.close();
+  if (opts.context) await page.close();
+  else await context.close();
   if (errors.length) throw new Error(`The page reported errors: ${errors.join('; ')}`);
 
   const calibs = w.progress.filter((p) => p.phase === 'calibrate');
@@ -313,6 +321,7 @@ export async function appRun(
   const longs = w.long.map((t) => t.duration);
   return {
     model: m.id,
+    cpuThrottle: opts.cpuThrottle ?? 1,
     images: imageCount,
     calibImages,
     evalImages,

@@ -233,6 +233,11 @@ if (webModels.length && existsSync(IMAGES) && process.env.BENCH_BROWSER !== '0')
       const r = await appRun(browser, origin, { id: mobile.id, path: join(SHARED, 'models', mobile.file), preset: mobile.preset }, IMAGES, { memory: true });
       log(`  workbench ${mobile.id} with memory sampling: drop → report ${r.dropToReportSeconds.toFixed(1)} s`);
       runs.push(r);
+      // A slower machine's main thread (Chromium's CPU throttling, the page only: its workers run at full
+      // speed): where long tasks would appear first.
+      const slow = await appRun(browser, origin, { id: mobile.id, path: join(SHARED, 'models', mobile.file), preset: mobile.preset }, IMAGES, { cpuThrottle: 3 });
+      log(`  workbench ${mobile.id} with the main thread slowed 3×: ${slow.longTasks.over100} tasks over 100 ms, longest ${slow.longTasks.longestMs.toFixed(0)} ms`);
+      runs.push(slow);
     }
     return { bare, rounds, runs };
   });
@@ -318,7 +323,7 @@ function printWeb(bare: BareRow[], rounds: Round[], runs: AppRun[]) {
       ? `after the run ${mb(r.memory.afterTotal)} (workers ${mb(r.memory.afterWorkers)}); largest of ${r.memory.samples} samples during it ${mb(Math.max(r.memory.peakTotal, r.memory.afterTotal))}`
       : 'not sampled in this run';
     console.log(
-      `| ${r.model} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s (+ ${r.savingSeconds.toFixed(1)} s) | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
+      `| ${r.model}${r.cpuThrottle > 1 ? `, main thread slowed ${r.cpuThrottle}× (a slower machine's page; workers at full speed)` : ''} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s (+ ${r.savingSeconds.toFixed(1)} s) | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
         `${r.longTasks.count} (${r.longTasks.over100}; ${r.longTasks.longestMs.toFixed(0)} ms${r.longTasksOver100.length ? `; ${r.longTasksOver100.join('; ')}` : ''}) | ` +
         `${r.longTasksBeforeRun.length ? r.longTasksBeforeRun.map((d) => `${d.toFixed(0)} ms`).join(', ') : 'none'} | ${mem} |`,
     );
