@@ -495,8 +495,14 @@ export async function restoreWorkspace(reason: 'reload' | 'crash' = 'reload'): P
     if (w.ran) {
       holdAnalyses = true;
       await runQuantization();
-      if (w.runSettings && w.settings) applySettings(w.settings);
-      if (w.analyses && get().report && get().runKey === w.analyses.runKey) await restoreAnalyses(w.analyses);
+      try {
+        // (the added variants too: they are evaluated with the run's settings)
+        if (w.analyses && get().report && get().runKey === w.analyses.runKey) await restoreAnalyses(w.analyses);
+      } catch (e) {
+        set({ persistError: `The run is back, but the experiments' saved results could not be shown again (${message(e)}): run them again.` });
+      } finally {
+        if (w.runSettings && w.settings) applySettings(w.settings);
+      }
     }
     return true;
   } catch (e) {
