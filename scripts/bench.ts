@@ -323,7 +323,7 @@ function printWeb(bare: BareRow[], rounds: Round[], runs: AppRun[]) {
       ? `after the run ${mb(r.memory.afterTotal)} (workers ${mb(r.memory.afterWorkers)}); largest of ${r.memory.samples} samples during it ${mb(Math.max(r.memory.peakTotal, r.memory.afterTotal))}`
       : 'not sampled in this run';
     console.log(
-      `| ${r.model}${r.cpuThrottle > 1 ? `, main thread slowed ${r.cpuThrottle}× (a slower machine's page; workers at full speed)` : ''} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s (+ ${r.savingSeconds.toFixed(1)} s) | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
+      `| ${r.model}${r.cpuThrottle > 1 ? `, page's CPU slowed ${r.cpuThrottle}× (Chromium's throttling: a slower machine)` : ''} | ${r.images} (${r.calibImages} / ${r.evalImages}) | ${r.readSeconds.toFixed(1)} s (+ ${r.savingSeconds.toFixed(1)} s) | ${r.runSeconds.toFixed(1)} s | ${r.dropToReportSeconds.toFixed(1)} s | ` +
         `${r.longTasks.count} (${r.longTasks.over100}; ${r.longTasks.longestMs.toFixed(0)} ms${r.longTasksOver100.length ? `; ${r.longTasksOver100.join('; ')}` : ''}) | ` +
         `${r.longTasksBeforeRun.length ? r.longTasksBeforeRun.map((d) => `${d.toFixed(0)} ms`).join(', ') : 'none'} | ${mem} |`,
     );
