@@ -233,8 +233,7 @@ if (webModels.length && existsSync(IMAGES) && process.env.BENCH_BROWSER !== '0')
       const r = await appRun(browser, origin, { id: mobile.id, path: join(SHARED, 'models', mobile.file), preset: mobile.preset }, IMAGES, { memory: true });
       log(`  workbench ${mobile.id} with memory sampling: drop → report ${r.dropToReportSeconds.toFixed(1)} s`);
       runs.push(r);
-      // A slower machine's main thread (Chromium's CPU throttling, the page only: its workers run at full
-      // speed): where long tasks would appear first.
+      // A slower machine (Chromium's CPU throttling of the page): where long tasks would appear first.
       const slow = await appRun(browser, origin, { id: mobile.id, path: join(SHARED, 'models', mobile.file), preset: mobile.preset }, IMAGES, { cpuThrottle: 3 });
       log(`  workbench ${mobile.id} with the main thread slowed 3×: ${slow.longTasks.over100} tasks over 100 ms, longest ${slow.longTasks.longestMs.toFixed(0)} ms`);
       runs.push(slow);
