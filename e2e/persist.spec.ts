@@ -92,6 +92,40 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   expect(errors).toEqual([]);
 });
 
+test('a run cancelled while it evaluates keeps its figures on the images evaluated, and a reload brings back that same run', async ({ page }, info) => {
+  const errors = collectPageErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await page.getByTestId('calib-count').fill('20');
+  await page.getByTestId('eval-count').fill('180');
+  // Every evaluated image also compares every layer: a slower evaluation, time to cancel it part way.
+  await page.getByTestId('sqnr-samples').fill('180');
+  await page.getByTestId('run-button').click();
+  await expect(page.getByTestId('progress')).toContainText(/Evaluating FP32 and int8: ([5-9]|\d\d+) \/ 180/, { timeout: 2 * 60_000 });
+  await page.getByTestId('cancel-button').click();
+  await expect(page.getByTestId('partial-notice')).toContainText(/The evaluation was cancelled after \d+ of its 180 images/);
+  const notice = await page.getByTestId('partial-notice').innerText();
+  const evaluated = Number(/after (\d+) of/.exec(notice)![1]);
+  expect(evaluated).toBeGreaterThanOrEqual(5);
+  expect(evaluated).toBeLessThan(180);
+  await expect(page.getByTestId('run-summary')).toContainText(`evaluated on ${evaluated} of 180 (cancelled there)`);
+  const agreement = await shownFraction(page, 'per-tensor-agreement');
+  // The analysis works on that run: the layer table is there.
+  await expect(page.getByTestId('layer-table')).toBeVisible();
+  await page.getByTestId('partial-notice').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: info.outputPath('partial-run.png') });
+  await page.evaluate(() => (globalThis as unknown as { quantscope: { savesSettled: () => Promise<void> } }).quantscope.savesSettled());
+
+  await page.reload();
+  await expect(page.getByTestId('partial-notice')).toHaveText(notice, { timeout: 5 * 60_000 });
+  expect(await shownFraction(page, 'per-tensor-agreement')).toBe(agreement);
+  // Run again: all 180.
+  await runAndWait(page);
+  await expect(page.getByTestId('partial-notice')).toHaveCount(0);
+  await expect(page.getByTestId('run-summary')).toContainText('evaluated on 180 ·');
+  expect(errors).toEqual([]);
+});
+
 test('an engine crash is survived: the user is told which step failed, the workspace comes back, work goes on', async ({ page }) => {
   const dir = mkdtempSync(join(tmpdir(), 'quantscope-crash-'));
   await writeImages(join(dir, 'n01440764'), 6, 7);

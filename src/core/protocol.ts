@@ -54,4 +54,6 @@ export interface RunRequest {
   variants: VariantRequest[];
   /** per-layer error is measured on the first this-many evaluation images */
   sqnrSamples: number;
+  /** evaluate only the first this-many evaluation images (a run cancelled there, made again on restore) */
+  evalLimit?: number;
 }

@@ -48,6 +48,11 @@ export interface RunReport {
   equalizedPairs: number;
   /** where calibration spent its time (absent from results exported before it was measured) */
   calibrationTiming?: CalibrationTiming;
+  /**
+   * the evaluation images asked for, when the evaluation was cancelled part way or limited: the figures are on
+   * the first `evaluationSamples` of them
+   */
+  evaluationRequested?: number;
 }
 
 export function buildRunReport(
@@ -55,7 +60,7 @@ export function buildRunReport(
   calibrationSamples: number,
   variants: Variant[],
   ev: Evaluation,
-  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number; evalIds?: number[]; calibrationTiming?: CalibrationTiming } = {},
+  extra: { cle?: Record<string, boolean>; biasCorrection?: Record<string, boolean>; equalizedPairs?: number; evalIds?: number[]; calibrationTiming?: CalibrationTiming; evaluationRequested?: number } = {},
 ): RunReport {
   const rows = new Map<string, LayerReportRow>();
   for (const v of variants) {
@@ -96,5 +101,6 @@ export function buildRunReport(
     layers: [...rows.values()],
     equalizedPairs: extra.equalizedPairs ?? 0,
     ...(extra.calibrationTiming?.samples ? { calibrationTiming: extra.calibrationTiming } : {}),
+    ...(extra.evaluationRequested !== undefined && extra.evaluationRequested > ev.samples ? { evaluationRequested: extra.evaluationRequested } : {}),
   };
 }

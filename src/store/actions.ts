@@ -278,7 +278,8 @@ export function currentSplit() {
   return { calibIds: calib.map((i) => usable[i]), evalIds: evaluate.map((i) => usable[i]) };
 }
 
-export async function runQuantization(): Promise<void> {
+/** Quantizes and evaluates with the current settings; `evalLimit` evaluates only the first images (a restored cancelled run). */
+export async function runQuantization({ evalLimit }: { evalLimit?: number } = {}): Promise<void> {
   const s = get();
   if (!s.model) {
     set({ runError: 'Load a model first (or the demo).' });
@@ -290,6 +291,7 @@ export async function runQuantization(): Promise<void> {
     calibIds,
     evalIds,
     sqnrSamples: s.sqnrSamples,
+    ...(evalLimit !== undefined ? { evalLimit } : {}),
     variants: (['per-tensor', 'per-channel'] as const).map((g) => ({
       id: g,
       label: g === 'per-tensor' ? 'Per-tensor weights' : 'Per-channel weights',
@@ -309,10 +311,12 @@ export async function runQuantization(): Promise<void> {
   set({ runStatus: 'running', runError: null, progress: null });
   try {
     const report = await engine().run(req, proxy((e: ProgressEvent) => set({ progress: e })));
-    set({ report, runKey: runKeyOf(runSettings, s.model, s.images.length), runStatus: 'done', progress: null, importedFrom: null });
+    // A run whose evaluation was cancelled part way shows its figures on the images it went through.
+    const limit = report.evaluationRequested !== undefined ? report.evaluationSamples : undefined;
+    set({ report, runKey: runKeyOf(runSettings, s.model, s.images.length, limit), runStatus: 'done', progress: null, importedFrom: null });
     persist(async () => {
       await saveWorkspacePart('ran', true);
-      await saveWorkspacePart('runSettings', runSettings);
+      await saveWorkspacePart('run', { settings: runSettings, ...(limit !== undefined ? { evalLimit: limit } : {}) });
     });
     void startAnalysis(report);
   } catch (e) {
@@ -489,19 +493,19 @@ export async function restoreWorkspace(reason: 'reload' | 'crash' = 'reload'): P
     const applySettings = (saved: Partial<Record<SettingsKey, unknown>>) =>
       set(Object.fromEntries(Object.entries(saved).filter(([k]) => (SETTINGS_KEYS as readonly string[]).includes(k))) as Partial<ReturnType<typeof get>>);
     // The run is made again with the settings it was made with; settings edited after it come back after it.
-    if (w.ran && w.runSettings) applySettings(w.runSettings);
+    if (w.ran && w.run) applySettings(w.run.settings);
     else if (w.settings) applySettings(w.settings);
     set({ restoring: null });
     if (w.ran) {
       holdAnalyses = true;
-      await runQuantization();
+      await runQuantization({ evalLimit: w.run?.evalLimit });
       try {
         // (the added variants too: they are evaluated with the run's settings)
         if (w.analyses && get().report && get().runKey === w.analyses.runKey) await restoreAnalyses(w.analyses);
       } catch (e) {
         set({ persistError: `The run is back, but the experiments' saved results could not be shown again (${message(e)}): run them again.` });
       } finally {
-        if (w.runSettings && w.settings) applySettings(w.settings);
+        if (w.run && w.settings) applySettings(w.settings);
       }
     }
     return true;

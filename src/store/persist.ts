@@ -45,8 +45,11 @@ export interface Workspace {
   labelList?: { text: string; fileName: string } | null;
   settings?: Partial<Record<SettingsKey, unknown>>;
   ran?: boolean;
-  /** the settings the run was made with (the settings above may have been edited since) */
-  runSettings?: Partial<Record<SettingsKey, unknown>>;
+  /**
+   * what the run was made with: its settings (those above may have been edited since), and how many images it
+   * evaluated when its evaluation was cancelled part way
+   */
+  run?: { settings: Partial<Record<SettingsKey, unknown>>; evalLimit?: number };
   analyses?: SavedAnalyses | null;
 }
 
@@ -88,7 +91,7 @@ export async function appendImages(files: { file: Blob; path: string }[]): Promi
 
 export async function loadWorkspace(): Promise<Workspace> {
   const out: Workspace = {};
-  for (const k of ['model', 'images', 'labelList', 'settings', 'ran', 'runSettings', 'analyses'] as const) {
+  for (const k of ['model', 'images', 'labelList', 'settings', 'ran', 'run', 'analyses'] as const) {
     const v = await tx<unknown>('readonly', (s) => s.get(k));
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   }

@@ -26,6 +26,9 @@ describe('saved analyses', () => {
     expect(runKeyOf({ seed: 2, calibCount: 50 }, model, 200)).not.toBe(k);
     expect(runKeyOf({ seed: 1, calibCount: 50 }, { ...model, sizeBytes: 101 }, 200)).not.toBe(k);
     expect(runKeyOf({ seed: 1, calibCount: 50 }, model, 201)).not.toBe(k);
+    // a run whose evaluation was cancelled after 30 images is another run than the whole one
+    expect(runKeyOf({ seed: 1, calibCount: 50 }, model, 200, 30)).not.toBe(k);
+    expect(runKeyOf({ seed: 1, calibCount: 50 }, model, 200, 30)).toBe(runKeyOf({ seed: 1, calibCount: 50 }, model, 200, 30));
   });
 
   it('nothing is saved without a run, or for results imported from a file (they are not this workspace’s run)', () => {

@@ -44,9 +44,9 @@ const WATCHED = [
   'mixedStatus',
 ] as const satisfies readonly (keyof AppState)[];
 
-/** Identifies a run: the settings it was made with, the model, how many images. */
-export function runKeyOf(settings: Record<string, unknown>, model: { fileName: string; sizeBytes: number }, images: number): string {
-  return JSON.stringify({ settings, model: [model.fileName, model.sizeBytes], images });
+/** Identifies a run: the settings it was made with, the model, how many images, how many evaluated if cut short. */
+export function runKeyOf(settings: Record<string, unknown>, model: { fileName: string; sizeBytes: number }, images: number, evalLimit?: number): string {
+  return JSON.stringify({ settings, model: [model.fileName, model.sizeBytes], images, ...(evalLimit !== undefined ? { evalLimit } : {}) });
 }
 
 export function analysesChanged(s: AppState, prev: AppState): boolean {

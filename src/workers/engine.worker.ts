@@ -458,7 +458,8 @@ const api = {
     fixInputDims(model.graph!, info.inputName, dims.slice(1));
     const usable = (ids: number[]) => ids.filter((i) => state.images[i] && !state.images[i].error);
     const calibIds = usable(req.calibIds);
-    const evalIds = usable(req.evalIds);
+    const requested = usable(req.evalIds);
+    const evalIds = req.evalLimit !== undefined ? requested.slice(0, Math.max(1, req.evalLimit)) : requested;
     if (!calibIds.length) throw new Error('There are no usable calibration images. Add images, or the demo set.');
     if (!evalIds.length) throw new Error('There are no evaluation images left after calibration. Lower the calibration count or add images.');
     const cancel = { get aborted() { return state.cancelled; } };
@@ -478,25 +479,29 @@ const api = {
     });
     checkCancelled();
     const variants = prepared.variants;
+    // Cancelled part way, the evaluation keeps its figures on the images it went through.
     const ev = await evaluate(createWebSession, model, variants, tensors(evalIds, p, dims), evalIds.length, {
       sqnrSamples: req.sqnrSamples,
       onProgress: progressReporter('evaluate', onProgress),
       signal: cancel,
+      keepPartial: true,
     });
+    const evaluated = evalIds.slice(0, ev.samples);
     state.variants = variants;
     state.runModel = model;
     state.lastRun = {
       preprocess: p,
       dims,
       calibIds,
-      evalIds,
+      evalIds: evaluated,
       stats: new Map(req.variants.map((v) => [v.id, v.cle ? prepared.equalizedStats! : prepared.stats])),
       means: prepared.means,
       perImage: new Map(),
       profiles: new Map(),
     };
     return buildRunReport(serializeModel(model).length, calibIds.length, variants, ev, {
-      evalIds,
+      evalIds: evaluated,
+      evaluationRequested: requested.length,
       cle: Object.fromEntries(req.variants.map((v) => [v.id, !!v.cle])),
       biasCorrection: Object.fromEntries(req.variants.map((v) => [v.id, !!v.biasCorrection])),
       equalizedPairs: prepared.equalized?.pairs.length ?? 0,

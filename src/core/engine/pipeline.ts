@@ -10,7 +10,7 @@ import { buildQdqModel, carrierOf, requireStatistics } from '../quant/qdq';
 import type { QdqResult, TensorRange } from '../quant/qdq';
 import { withExtraOutputs, nodeOutputs } from './instrument';
 import type { RtSession, RtTensor, SessionFactory } from './runtime';
-import { throwIfAborted } from './runtime';
+import { CancelledError, throwIfAborted } from './runtime';
 import type { Cancel } from './runtime';
 
 export interface Sample {
@@ -278,7 +278,18 @@ export async function evaluate(
   variants: Variant[],
   samples: AsyncIterable<Sample>,
   total: number,
-  { sqnrSamples = 64, onProgress = () => {}, signal }: { sqnrSamples?: number; onProgress?: Progress; signal?: Cancel } = {},
+  {
+    sqnrSamples = 64,
+    onProgress = () => {},
+    signal,
+    keepPartial = false,
+  }: {
+    sqnrSamples?: number;
+    onProgress?: Progress;
+    signal?: Cancel;
+    /** cancelled after some images, return the figures on those (`samples` says how many) instead of throwing */
+    keepPartial?: boolean;
+  } = {},
 ): Promise<Evaluation> {
   const graph = fp32.graph!;
   const index = new GraphIndex(graph);
@@ -313,10 +324,9 @@ export async function evaluate(
         predictions: [],
       });
     }
-    let done = 0;
-    for await (const s of samples) {
-      throwIfAborted(signal);
-      const withLayers = done < sqnrSamples;
+    // One image through FP32 and every variant: its predictions, output error and (the first images) layer errors.
+    const evaluateOne = async (s: Sample) => {
+      const withLayers = fp32Predictions.length < sqnrSamples;
       const feeds = { [inputName]: s.tensor };
       const refs = new Map<ModelProto, Record<string, RtTensor>>();
       if (withLayers || !fp32Plain) {
@@ -340,7 +350,16 @@ export async function evaluate(
           for (const [t, q] of r.variant.compare) r.errors.get(t)!.add(ref[t].data as Float32Array, got[q].data as Float32Array);
         }
       }
-      onProgress(++done, total);
+    };
+    let done = 0;
+    try {
+      for await (const s of samples) {
+        throwIfAborted(signal);
+        await evaluateOne(s);
+        onProgress(++done, total);
+      }
+    } catch (e) {
+      if (!(keepPartial && done > 0 && e instanceof CancelledError)) throw e;
     }
     return {
       samples: done,
@@ -357,6 +376,7 @@ export async function evaluate(
         layers: [...r.errors].map(([tensor, e]) => ({ tensor, sqnrDb: e.sqnrDb, mse: e.mse, cosine: e.cosine, maxAbs: e.maxAbs })),
       })),
     };
+
   } finally {
     for (const r of references.values()) await r.session?.release();
     await fp32Plain?.release();

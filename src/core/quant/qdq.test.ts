@@ -100,6 +100,24 @@ describe('QDQ model of the PP-OCR classifier', async () => {
     expect(mean).toBeGreaterThan(10);
   });
 
+  it('a cancelled evaluation keeps what it measured when asked: the figures of its first images, the same as evaluating those alone', async () => {
+    const feed = (n: number) => (async function* () {
+      for await (const t of images(n, 5)) yield { tensor: t, label: null };
+    })();
+    const factory = nodeSessionFactory({ fused: false });
+    const three = await evaluate(factory, model, [pc], feed(3), 3, { sqnrSamples: 2 });
+    let seen = 0;
+    const signal = { get aborted() { return seen >= 3; } };
+    const cut = await evaluate(factory, model, [pc], feed(6), 6, { sqnrSamples: 2, signal, keepPartial: true, onProgress: (d) => (seen = d) });
+    expect(cut.samples).toBe(3);
+    expect(cut).toEqual(three);
+    // Not asked: the cancel is an error, as before.
+    seen = 0;
+    await expect(evaluate(factory, model, [pc], feed(6), 6, { signal, onProgress: (d) => (seen = d) })).rejects.toThrow(/cancel/i);
+    // Nothing measured yet: nothing to keep.
+    await expect(evaluate(factory, model, [pc], feed(6), 6, { signal: { aborted: true }, keepPartial: true })).rejects.toThrow(/cancel/i);
+  });
+
   it('4-bit weights use levels −7..7 and 4-bit activations are clamped to 16 levels before QuantizeLinear', async () => {
     const v = buildVariant('w4a4', model, stats, { ...defaultQuantConfig, weightBits: 4, activationBits: 4 });
     for (const t of v.qdq.model.graph!.initializer) {

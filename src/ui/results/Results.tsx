@@ -48,9 +48,16 @@ export function Results() {
           or run new experiments, load that model and its images and run again.
         </p>
       )}
+      {report.evaluationRequested !== undefined && (
+        <p className="notice small" data-testid="partial-notice">
+          The evaluation was cancelled after {report.evaluationSamples} of its {report.evaluationRequested} images: every figure below is on those {report.evaluationSamples}.
+          Quantize and evaluate again for all {report.evaluationRequested}.
+        </p>
+      )}
       <div className="row">
         <p className="muted" data-testid="run-summary">
           Calibrated on {report.calibrationSamples} images{calibrationTime && <span title="Time per calibration image after the first: the model run that fetches the activations the int8 models read, folding them into the statistics, and waiting for the next image"> (per image: {calibrationTime})</span>}, evaluated on {report.evaluationSamples}
+          {report.evaluationRequested !== undefined && ` of ${report.evaluationRequested} (cancelled there)`}
           {imported ? ` · ${imported.modelFileName ?? ''}` : model ? ` · ${model.fileName}` : ''} · {schemeText(report)}
         </p>
         <button type="button" className="secondary small" onClick={exportResults} data-testid="export-results" title="The results, the experiments and the view, as one JSON file that can be imported again">

@@ -95,7 +95,7 @@ export function RunCard() {
         </label>
         <label className="field narrow">
           <span>Images for layer error</span>
-          <input type="number" min={1} value={s.sqnrSamples} onChange={(e) => setField('sqnrSamples', Math.max(1, Number(e.target.value)))} />
+          <input type="number" min={1} value={s.sqnrSamples} data-testid="sqnr-samples" onChange={(e) => setField('sqnrSamples', Math.max(1, Number(e.target.value)))} />
         </label>
       </div>
       <fieldset className="scheme">
@@ -139,7 +139,7 @@ export function RunCard() {
           Quantize and evaluate
         </button>
         {running && (
-          <button type="button" className="secondary" onClick={cancelRun} data-testid="cancel-button">
+          <button type="button" className="secondary" onClick={cancelRun} data-testid="cancel-button" title="While evaluating, what was measured on the images evaluated so far is kept and shown">
             Cancel
           </button>
         )}
