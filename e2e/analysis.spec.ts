@@ -190,5 +190,21 @@ test('calibration-size curve on the demo: every calibrator × size measured, CSV
   }
   await expect(page.getByTestId('tradeoff-chart')).toHaveAttribute('data-rendered', 'true');
   await page.screenshot({ path: info.outputPath('bits-granularity.png'), fullPage: true });
+
+  // Mixed precision cancelled while it profiles the layers, then run again: it continues from the layers
+  // profiled (fewer model runs to go), and chooses.
+  await page.getByTestId('mixed-profile-images').fill('2');
+  await page.getByTestId('mixed-eval-images').fill('24');
+  await page.getByTestId('run-mixed').click();
+  const profiling = /Profiling layers (\d+) \/ (\d+)/;
+  await expect(page.getByTestId('mixed-progress')).toContainText(/Profiling layers ([4-9]\d|\d{3,}) \//, { timeout: 2 * 60_000 });
+  const first = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  await page.getByTestId('cancel-mixed').click();
+  await expect(page.getByTestId('mixed-cancelled')).toContainText('The layers profiled so far are kept');
+  await page.getByTestId('run-mixed').click();
+  await expect(page.getByTestId('mixed-progress')).toContainText(profiling);
+  const again = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  expect(again).toBeLessThan(first);
+  await expect(page.getByTestId('mixed-result')).toBeVisible({ timeout: 5 * 60_000 });
   expect(errors).toEqual([]);
 });

@@ -680,19 +680,22 @@ const api = {
     const run = state.lastRun!;
     const signal = { get aborted() { return state.cancelled; } };
     const key = JSON.stringify([variantId, opts.choices, opts.profileImages]);
+    // A profile cancelled part way is kept, and continued by the next request for the same one.
     let profile = run.profiles.get(key);
-    if (!profile) {
+    if (!profile?.complete) {
       const inputs: RtTensor[] = [];
       for await (const s of tensors(run.evalIds.slice(0, opts.profileImages), run.preprocess, run.dims)) inputs.push(s.tensor);
+      const resume = profile;
       profile = await withStatistics(variantId, [v.config], onProgress, () =>
         profileWeightPrecision(createWebSession, v, statsOf(variantId), inputs, {
           choices: opts.choices,
           onProgress: progressReporter('sensitivity', onProgress),
           signal,
+          resume,
         }),
       );
-      if (!profile.complete) throw new CancelledError();
       run.profiles.set(key, profile);
+      if (!profile.complete) throw new CancelledError();
     }
     const samples: Sample[] = [];
     for await (const s of tensors(run.evalIds.slice(0, opts.evalImages), run.preprocess, run.dims)) samples.push(s);

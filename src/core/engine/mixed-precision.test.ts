@@ -103,6 +103,23 @@ describe('mixed precision on the PP-OCR classifier', async () => {
     for (const l of profile.layers) expect(l.options[2].bytes).toBeLessThan(l.options[0].bytes);
   });
 
+  it('a cancelled profile resumes where it stopped and ends equal to the uninterrupted one', async () => {
+    const two = inputs.slice(0, 2);
+    const full = await profileWeightPrecision(session, variant, stats, two, { choices });
+    let layers = 0;
+    const part = await profileWeightPrecision(session, variant, stats, two, { choices, signal: { get aborted() { return layers >= 4; } }, onLayer: (p) => (layers = p.layers.length) });
+    expect(part.complete).toBe(false);
+    expect(part.layers).toHaveLength(4);
+    const progress: number[] = [];
+    const res = await profileWeightPrecision(session, variant, stats, two, { choices, resume: part, onProgress: (d) => progress.push(d) });
+    expect(res).toEqual(full);
+    // Only the FP32 pass and the layers not profiled yet were run.
+    expect(progress.at(-1)).toBe(two.length * (1 + (full.layers.length - 4) * choices.length));
+    // Other candidates: nothing reused.
+    const other = await profileWeightPrecision(session, variant, stats, two, { choices: choices.slice(0, 2), resume: part, signal: { aborted: true } });
+    expect(other.layers).toHaveLength(0);
+  }, 120_000);
+
   it('meets a size budget on the measured model, with a mix of bit widths', async () => {
     const uniform8 = await measure({});
     const uniform2 = await measure(Object.fromEntries(profile.layers.map((l) => [l.node, { weightBits: 2 }])));

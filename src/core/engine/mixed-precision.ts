@@ -176,7 +176,15 @@ export async function profileWeightPrecision(
     onProgress = () => {},
     onLayer = () => {},
     signal,
-  }: { choices: WeightChoice[]; onProgress?: Progress; onLayer?: (partial: PrecisionProfile) => void; signal?: Cancel },
+    resume,
+  }: {
+    choices: WeightChoice[];
+    onProgress?: Progress;
+    onLayer?: (partial: PrecisionProfile) => void;
+    signal?: Cancel;
+    /** a cancelled profile of the same variant, images and candidates: its layers are kept, the rest profiled */
+    resume?: PrecisionProfile;
+  },
 ): Promise<PrecisionProfile> {
   const reference = variant.reference;
   const index = new GraphIndex(reference.graph!);
@@ -191,9 +199,12 @@ export async function profileWeightPrecision(
     return s ? [{ node: r.node, op: r.op, ...s }] : [];
   });
   const quantizable = reference.graph!.node.filter((n) => !n.domain && QDQ_OPS[n.opType] !== undefined).map((n) => n.name);
-  const total = inputs.length * (2 + weighted.length * choices.length);
+  const same = resume && resume.variantId === variant.id && resume.samples === inputs.length && JSON.stringify(resume.choices) === JSON.stringify(choices);
+  const kept = same ? resume.layers.filter((l) => weighted.some((w) => w.node === l.node)) : [];
+  const todo = weighted.filter((w) => !kept.some((l) => l.node === w.node));
+  const total = inputs.length * ((kept.length ? 1 : 2) + todo.length * choices.length);
   let done = 0;
-  const profile: PrecisionProfile = { variantId: variant.id, samples: inputs.length, choices, activationNoise: NaN, layers: [], complete: false };
+  const profile: PrecisionProfile = { variantId: variant.id, samples: inputs.length, choices, activationNoise: kept.length ? resume!.activationNoise : NaN, layers: [...kept], complete: false };
 
   const ref: Float32Array[] = [];
   /** the logits noise of a configuration, relative to the logits' power */
@@ -221,8 +232,8 @@ export async function profileWeightPrecision(
     await noiseOf({ ...config, excludeNodes: quantizable, layerOverrides: {} }, true);
     // Activations alone: every weight left in float.
     const noWeights = Object.fromEntries(weighted.map((l) => [l.node, { ...overrides[l.node], quantizeWeights: false }]));
-    profile.activationNoise = await noiseOf({ ...config, layerOverrides: { ...overrides, ...noWeights } });
-    for (const l of weighted) {
+    if (!kept.length) profile.activationNoise = await noiseOf({ ...config, layerOverrides: { ...overrides, ...noWeights } });
+    for (const l of todo) {
       const options: LayerOption[] = [];
       for (const choice of choices) {
         const c: QuantConfig = {

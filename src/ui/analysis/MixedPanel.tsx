@@ -90,14 +90,18 @@ export function MixedPanel() {
           Choose per-layer precision
         </button>
         {running && (
-          <button type="button" className="secondary" onClick={cancelAnalysis}>
+          <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-mixed">
             Cancel
           </button>
         )}
       </div>
       {s.progress && <ProgressLine progress={s.progress} label={s.progress.phase === 'sensitivity' ? 'Profiling layers' : 'Measuring configurations'} testId="mixed-progress" />}
       {s.error && <p className="error">{s.error}</p>}
-      {s.status === 'cancelled' && <p className="muted small">Cancelled. The layers profiled so far are not kept: run again to profile from the start.</p>}
+      {s.status === 'cancelled' && (
+        <p className="muted small" data-testid="mixed-cancelled">
+          Cancelled. The layers profiled so far are kept: running again with the same candidates and images continues from them.
+        </p>
+      )}
       {s.interrupted && !s.r && s.status !== 'running' && (
         <p className="muted small">{stoppedBy(true)} while this ran; the layers profiled so far are not kept: run again to profile from the start.</p>
       )}
