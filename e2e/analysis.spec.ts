@@ -137,9 +137,38 @@ test('calibration-size curve on the demo: every calibrator × size measured, CSV
   await page.getByTestId('curve-panel').getByLabel('Percentile').uncheck();
   await page.getByTestId('curve-panel').getByLabel('Entropy (KL)').uncheck();
   await page.getByTestId('curve-panel').getByLabel('MSE').uncheck();
+  // Cancelled once its third point is in (the page's own Cancel button, clicked from inside the page as the
+  // point arrives: a click from here could land after the curve's end), then continued.
+  await page.evaluate(() => {
+    type Store = { subscribe: (f: (s: { curve: { points: unknown[] } | null }) => void) => () => void };
+    const store = (globalThis as unknown as { quantscope: { store: Store } }).quantscope.store;
+    const stop = store.subscribe((s) => {
+      if ((s.curve?.points.length ?? 0) < 3) return;
+      stop();
+      (globalThis as unknown as { document: { querySelector: (q: string) => { click: () => void } | null } }).document.querySelector('[data-testid=cancel-curve]')?.click();
+    });
+  });
   await page.getByTestId('run-curve').click();
   await expect(page.getByTestId('curve-progress')).toBeVisible();
-  await expect(page.getByTestId('run-curve')).toBeEnabled({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('curve-partial')).toContainText(/Cancelled: [3-7] points measured/, { timeout: 5 * 60_000 });
+  const kept = Number(/Cancelled: (\d+)/.exec(await page.getByTestId('curve-partial').innerText())![1]);
+  await expect(page.getByTestId('resume-curve')).toBeEnabled();
+  const added: number[] = [];
+  page.on('console', (m) => {
+    if (m.text().startsWith('curve point ')) added.push(Number(m.text().slice(12)));
+  });
+  await page.evaluate(() => {
+    type Store = { subscribe: (f: (s: { curve: { points: unknown[] } | null }, p: { curve: { points: unknown[] } | null }) => void) => () => void };
+    const store = (globalThis as unknown as { quantscope: { store: Store } }).quantscope.store;
+    store.subscribe((s, p) => {
+      if (s.curve && p.curve && s.curve.points.length > p.curve.points.length) console.log(`curve point ${s.curve.points.length}`);
+    });
+  });
+  await page.getByTestId('resume-curve').click();
+  await expect(page.getByTestId('run-curve')).toHaveText('Run again', { timeout: 5 * 60_000 });
+  // Only the missing points were measured: the first new one was number kept + 1.
+  expect(added[0]).toBe(kept + 1);
+  expect(added.at(-1)).toBe(8);
   await expect(page.getByTestId('run-curve')).toHaveText('Run again');
   await expect(page.getByTestId('curve-chart')).toHaveAttribute('data-rendered', 'true');
   // 100 calibration images: sizes 1, 2, 4, …, 64, 100.

@@ -1,7 +1,7 @@
 import { engine, gpu, proxy } from '../bridge/engine';
 import { doublingSizes } from '../core';
 import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
-import type { AppliedVariant, GpuLatency, MixedOptions } from './slices/analysis-slice';
+import type { AppliedVariant, CurveResult, GpuLatency, MixedOptions } from './slices/analysis-slice';
 import type { AppState } from './store';
 import { SETTINGS_KEYS } from './persist';
 import { parseResults, stringifyResults } from './results-file';
@@ -276,9 +276,24 @@ export async function openImage(id: number): Promise<void> {
 
 // ***** calibration-size curve *****
 
-export async function runCalibrationCurve(): Promise<void> {
+/**
+ * A partial curve (cancelled, or cut short by a reload) that a new one continues: same configuration (the
+ * analysed variant's), draws, seed and evaluation images. Null when there is none.
+ */
+export function resumableCurve(s: Pick<AppState, 'curve' | 'curveOptions' | 'analysisVariant' | 'report'>): CurveResult | null {
+  const c = s.curve;
+  const config = s.report?.variants.find((v) => v.id === s.analysisVariant)?.config;
+  if (!c || c.complete || !c.points.length || !s.report || !config) return null;
+  const o = s.curveOptions;
+  const same = c.seed === o.seed && c.draws === o.draws && c.evaluationSamples === Math.min(o.evalImages, s.report.evaluationSamples) && JSON.stringify(c.config) === JSON.stringify(config);
+  return same && c.points.some((p) => o.calibrators.includes(p.calibrator)) ? c : null;
+}
+
+/** Measures the calibration-size curve of the analysed variant, continuing a partial one unless `fresh`. */
+export async function runCalibrationCurve({ fresh = false } = {}): Promise<void> {
   const { analysisVariant: id, curveOptions, report } = get();
   if (!report) return;
+  const resume = fresh ? null : resumableCurve(get());
   // The chart fills in as points arrive.
   set((s) => ({
     interrupted: s.interrupted.filter((x) => x !== 'curve'),
@@ -287,12 +302,13 @@ export async function runCalibrationCurve(): Promise<void> {
     curveProgress: null,
     curve: {
       sizes: doublingSizes(report.calibrationSamples), draws: curveOptions.draws, calibrators: curveOptions.calibrators, evaluationSamples: Math.min(curveOptions.evalImages, report.evaluationSamples),
-      points: [], outliers: [], complete: false, config: report.variants.find((v) => v.id === id)!.config, seed: curveOptions.seed, calibNames: [],
+      points: resume ? resume.points.filter((p) => curveOptions.calibrators.includes(p.calibrator)) : [], outliers: resume?.outliers ?? [], complete: false,
+      config: report.variants.find((v) => v.id === id)!.config, seed: curveOptions.seed, calibNames: resume?.calibNames ?? [],
     },
   }));
   const onPoint = (p: CurvePoint) => set((s) => (s.curve ? { curve: { ...s.curve, points: [...s.curve.points, p] } } : {}));
   try {
-    const curve = await engine().calibrationCurve(id, curveOptions, proxy((e: ProgressEvent) => set({ curveProgress: e })), proxy(onPoint));
+    const curve = await engine().calibrationCurve(id, curveOptions, proxy((e: ProgressEvent) => set({ curveProgress: e })), proxy(onPoint), resume ?? undefined);
     set({ curve, curveStatus: curve.complete ? 'done' : 'cancelled', curveProgress: null });
   } catch (e) {
     const cancelled = isCancel(e);
@@ -318,9 +334,25 @@ export function downloadText(text: string, fileName: string, type = 'text/csv'):
 
 // ***** granularity × bit width *****
 
-export async function runTradeoff(): Promise<void> {
+/** A partial grid that a new one continues: same configuration and evaluation images. Null when there is none. */
+export function resumableTradeoff(s: Pick<AppState, 'tradeoff' | 'tradeoffOptions' | 'analysisVariant' | 'report'>): TradeoffGrid | null {
+  const g = s.tradeoff;
+  const config = s.report?.variants.find((v) => v.id === s.analysisVariant)?.config;
+  if (!g || g.complete || !g.points.length || !s.report || !config) return null;
+  const same = g.evaluationSamples === Math.min(s.tradeoffOptions.evalImages, s.report.evaluationSamples) && JSON.stringify(g.config) === JSON.stringify(config);
+  return same && tradeoffKept(g, s.tradeoffOptions) > 0 ? g : null;
+}
+
+/** How many of the configurations `o` asks for a grid has measured. */
+export function tradeoffKept(g: TradeoffGrid, o: { weightBits: number[]; activationBits: number[] }): number {
+  return g.points.filter((p) => o.weightBits.includes(p.weightBits) && o.activationBits.includes(p.activationBits)).length;
+}
+
+/** Measures granularity × bit widths for the analysed variant, continuing a partial grid unless `fresh`. */
+export async function runTradeoff({ fresh = false } = {}): Promise<void> {
   const { analysisVariant: id, tradeoffOptions: o, report } = get();
   if (!report) return;
+  const resume = fresh ? null : resumableTradeoff(get());
   set((s) => ({
     interrupted: s.interrupted.filter((x) => x !== 'tradeoff'),
     tradeoffStatus: 'running',
@@ -328,13 +360,14 @@ export async function runTradeoff(): Promise<void> {
     tradeoffProgress: null,
     tradeoff: {
       granularities: ['per-tensor', 'per-channel'], weightBits: o.weightBits, activationBits: o.activationBits,
-      evaluationSamples: Math.min(o.evalImages, report.evaluationSamples), fp32: { top1: null, sizeBytes: report.fp32.sizeBytes }, points: [], complete: false,
+      evaluationSamples: Math.min(o.evalImages, report.evaluationSamples), fp32: resume?.fp32 ?? { top1: null, sizeBytes: report.fp32.sizeBytes },
+      points: resume ? resume.points.filter((p) => o.weightBits.includes(p.weightBits) && o.activationBits.includes(p.activationBits)) : [], complete: false,
       config: report.variants.find((v) => v.id === id)!.config,
     },
   }));
   const onPoint = (p: TradeoffPoint) => set((s) => (s.tradeoff ? { tradeoff: { ...s.tradeoff, points: [...s.tradeoff.points, p] } } : {}));
   try {
-    const grid = await engine().tradeoff(id, o, proxy((e: ProgressEvent) => set({ tradeoffProgress: e })), proxy(onPoint));
+    const grid = await engine().tradeoff(id, o, proxy((e: ProgressEvent) => set({ tradeoffProgress: e })), proxy(onPoint), resume ?? undefined);
     set({ tradeoff: grid, tradeoffStatus: grid.complete ? 'done' : 'cancelled', tradeoffProgress: null });
   } catch (e) {
     const cancelled = isCancel(e);

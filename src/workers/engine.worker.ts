@@ -605,6 +605,7 @@ const api = {
     opts: { calibrators: CalibratorId[]; draws: number; evalImages: number; seed: number },
     onProgress?: OnProgress,
     onPoint?: (p: CurvePoint) => void,
+    resume?: CalibrationCurve,
   ): Promise<CalibrationCurve & { calibNames: string[] }> {
     const v = variantOf(variantId);
     state.cancelled = false;
@@ -635,6 +636,7 @@ const api = {
       signal,
       rangeHelper: webRangeHelper(),
       collected: needed,
+      resume,
     });
     return { ...curve, calibNames: run.calibIds.map((id) => state.images[id]?.name ?? `#${id}`) };
   },
@@ -645,6 +647,7 @@ const api = {
     opts: { weightBits: number[]; activationBits: number[]; evalImages: number },
     onProgress?: OnProgress,
     onPoint?: (p: TradeoffPoint) => void,
+    resume?: TradeoffGrid,
   ): Promise<TradeoffGrid> {
     const v = variantOf(variantId);
     state.cancelled = false;
@@ -660,6 +663,7 @@ const api = {
         onProgress: progressReporter('experiment', onProgress),
         onPoint,
         signal: { get aborted() { return state.cancelled; } },
+        resume,
       }),
     );
     return { ...grid, runtime: webRuntimeLabel };

@@ -107,6 +107,25 @@ describe('calibration-size curve on the PP-OCR classifier', async () => {
     for (const b of bands) for (const p of b.points) expect(p.min).toBeLessThanOrEqual(p.max);
   }, 120_000);
 
+  it('a cancelled curve resumes with the points it lacks and ends with what one uninterrupted pass gives', async () => {
+    const opts = { calibrators: ['minmax', 'percentile'] satisfies CalibratorId[], draws: 2 };
+    const full = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, opts);
+    let points = 0;
+    const part = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, { ...opts, signal: { get aborted() { return points >= 5; } }, onPoint: () => points++ });
+    expect(part.complete).toBe(false);
+    // cancels are seen between images: the point measuring when it came may still have ended
+    expect(part.points.length).toBeGreaterThanOrEqual(5);
+    const progress: number[] = [];
+    const fresh: unknown[] = [];
+    const res = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, { ...opts, resume: part, onProgress: (d) => progress.push(d), onPoint: (p) => fresh.push(p) });
+    expect(res).toEqual(full);
+    expect(fresh).toHaveLength(full.points.length - part.points.length);
+    expect(progress.at(-1)).toBe(fresh.length * evalInputs.length + evalInputs.length);
+    // Another seed: other draws, nothing kept.
+    const other = await calibrationCurve(session, model, defaultQuantConfig, perImage, evalInputs, { ...opts, seed: 2, resume: part, signal: { aborted: true } });
+    expect(other.points).toHaveLength(0);
+  }, 120_000);
+
   it('gives the same points with a helper thread searching half the ranges', async () => {
     const { helper, close } = nodeRangeHelper();
     let posted = 0;

@@ -181,6 +181,7 @@ export async function calibrationCurve(
     signal,
     rangeHelper,
     collected,
+    resume,
   }: {
     calibrators: CalibratorId[];
     draws?: number;
@@ -198,6 +199,8 @@ export async function calibrationCurve(
      * configuration, all collected; the curve then searches these
      */
     collected?: ReadonlySet<string>;
+    /** a cancelled curve of the same configuration, draws, seed and images: its points are kept, the rest measured */
+    resume?: CalibrationCurve;
   },
 ): Promise<CalibrationCurve> {
   const graph = fp32.graph!;
@@ -218,8 +221,18 @@ export async function calibrationCurve(
     config,
     seed,
   };
+  const same =
+    resume &&
+    resume.evaluationSamples === evalInputs.length &&
+    resume.draws === draws &&
+    resume.seed === seed &&
+    JSON.stringify(resume.sizes) === JSON.stringify(sizes) &&
+    JSON.stringify(resume.config) === JSON.stringify(config);
+  const keptPoint = (size: number, draw: number, calibrator: CalibratorId) =>
+    same ? resume.points.find((p) => p.size === size && p.draw === draw && p.calibrator === calibrator) : undefined;
+  result.points = same ? resume.points.filter((p) => calibrators.includes(p.calibrator)) : [];
   const partial = sizes.filter((s) => s < n).length;
-  const total = calibrators.length * (partial * draws + (sizes.includes(n) ? 1 : 0)) * evalInputs.length + evalInputs.length;
+  const total = (calibrators.length * (partial * draws + (sizes.includes(n) ? 1 : 0)) - result.points.length) * evalInputs.length + evalInputs.length;
   let done = 0;
   const scheme = activationScheme(config);
   try {
@@ -268,10 +281,12 @@ export async function calibrationCurve(
         if (size === n && draw > 0) continue; // the full set does not depend on the order
         while (used < size) merged.merge(perImage[order[used++]]);
         throwIfAborted(signal);
+        const todo = calibrators.filter((c) => !keptPoint(size, draw, c));
+        if (!todo.length) continue;
         // every calibrator's ranges for this subset at once, so a helper thread can take half of them
         const histograms = new Map([...merged.histograms].filter(([name]) => searched.has(name)));
-        const ranges = await searchRanges(histograms, calibrators, scheme, config.calibratorOptions, rangeHelper);
-        for (const calibrator of calibrators) {
+        const ranges = await searchRanges(histograms, todo, scheme, config.calibratorOptions, rangeHelper);
+        for (const calibrator of todo) {
           const onDemand = new RangesOnDemand(ranges.get(calibrator)!, merged.histograms, calibrator, scheme, config.calibratorOptions);
           const p = { size, draw, calibrator, ...(await measure(merged, calibrator, onDemand)) };
           result.points.push(p);
@@ -283,6 +298,9 @@ export async function calibrationCurve(
   } catch (e) {
     if (!(e instanceof CancelledError)) throw e;
   }
+  // in the order of one uninterrupted pass, kept and new points alike
+  const rank = (p: CurvePoint) => (p.draw * sizes.length + sizes.indexOf(p.size)) * calibrators.length + calibrators.indexOf(p.calibrator);
+  result.points.sort((a, b) => rank(a) - rank(b));
   return result;
 }
 

@@ -45,4 +45,26 @@ describe('granularity × bits on the PP-OCR classifier', async () => {
       expect(Math.abs(w3.sizeBytes - w8.sizeBytes)).toBeLessThan(w8.sizeBytes * 0.01);
     }
   }, 120_000);
+
+  it('a cancelled grid resumes with the configurations it lacks and ends with what one uninterrupted pass gives', async () => {
+    const samples = inputs.slice(0, 2).map((tensor, i) => ({ tensor, label: i % 2 }));
+    const opts = { weightBits: [8, 4, 2], activationBits: [8] };
+    // times per image are measured anew each pass: everything else must be equal
+    const untimed = (g: { points: { msPerImage?: number }[] }) => g.points.map((p) => ({ ...p, msPerImage: undefined }));
+    const full = await tradeoffGrid(session, model, model, stats, defaultQuantConfig, samples, opts);
+    let points = 0;
+    const part = await tradeoffGrid(session, model, model, stats, defaultQuantConfig, samples, { ...opts, signal: { get aborted() { return points >= 2; } }, onPoint: () => points++ });
+    expect(part.complete).toBe(false);
+    expect(part.points).toHaveLength(2);
+    const progress: number[] = [];
+    const fresh: unknown[] = [];
+    const res = await tradeoffGrid(session, model, model, stats, defaultQuantConfig, samples, { ...opts, resume: part, onProgress: (d) => progress.push(d), onPoint: (p) => fresh.push(p) });
+    expect(res.complete).toBe(true);
+    expect(untimed(res)).toEqual(untimed(full));
+    expect(fresh).toHaveLength(4);
+    expect(progress.at(-1)).toBe(samples.length * (1 + 4));
+    // Another configuration (asymmetric → symmetric activations): nothing kept.
+    const other = await tradeoffGrid(session, model, model, stats, { ...defaultQuantConfig, activationSymmetric: true, activationType: 'int8' }, samples, { ...opts, resume: part, signal: { aborted: true } });
+    expect(other.points).toHaveLength(0);
+  }, 120_000);
 });

@@ -155,6 +155,7 @@ export async function tradeoffGrid(
     onProgress = () => {},
     onPoint = () => {},
     signal,
+    resume,
   }: {
     granularities?: WeightGranularity[];
     weightBits?: number[];
@@ -162,9 +163,16 @@ export async function tradeoffGrid(
     onProgress?: Progress;
     onPoint?: (p: TradeoffPoint) => void;
     signal?: Cancel;
+    /** a cancelled grid of the same configuration on the same images: its points are kept, the rest measured */
+    resume?: TradeoffGrid;
   } = {},
 ): Promise<TradeoffGrid> {
-  const total = samples.length * (1 + granularities.length * weightBits.length * activationBits.length);
+  const configs = tradeoffConfigs(config, granularities, weightBits, activationBits);
+  const same = resume && resume.evaluationSamples === samples.length && JSON.stringify(resume.config) === JSON.stringify(config);
+  const pointOf = (c: QuantConfig) => resume?.points.find((p) => p.granularity === c.weightGranularity && p.weightBits === c.weightBits && p.activationBits === c.activationBits);
+  const kept = same ? configs.map(pointOf).filter((p): p is TradeoffPoint => p !== undefined) : [];
+  const todo = same ? configs.filter((c) => !pointOf(c)) : configs;
+  const total = samples.length * (1 + todo.length);
   let done = 0;
   const grid: TradeoffGrid = {
     granularities,
@@ -172,7 +180,7 @@ export async function tradeoffGrid(
     activationBits,
     evaluationSamples: samples.length,
     fp32: { top1: null, sizeBytes: serializeModel(reference).length },
-    points: [],
+    points: [...kept],
     complete: false,
     config,
   };
@@ -180,7 +188,7 @@ export async function tradeoffGrid(
     const scorer = await new OutputScorer(createSession, reference, samples, () => onProgress(++done, total), signal).prepare();
     grid.fp32.top1 = scorer.fp32Top1;
     grid.fp32.msPerImage = scorer.fp32MsPerImage;
-    for (const c of tradeoffConfigs(config, granularities, weightBits, activationBits)) {
+    for (const c of todo) {
       const v = buildVariant(`${c.weightGranularity}-w${c.weightBits}a${c.activationBits}`, source, stats, c);
       const p: TradeoffPoint = {
         granularity: c.weightGranularity,
@@ -197,5 +205,8 @@ export async function tradeoffGrid(
   } catch (e) {
     if (!(e instanceof CancelledError)) throw e;
   }
+  // in the grid's order, kept and new points alike
+  const at = (p: TradeoffPoint) => configs.findIndex((c) => c.weightGranularity === p.granularity && c.weightBits === p.weightBits && c.activationBits === p.activationBits);
+  grid.points.sort((a, b) => at(a) - at(b));
   return grid;
 }

@@ -2,7 +2,7 @@ import { useMemo } from 'react';
 
 import { CALIBRATORS } from '../../core';
 import type { CalibratorId } from '../../core';
-import { cancelAnalysis, curveCsv, downloadText, runCalibrationCurve } from '../../store/analysis-actions';
+import { cancelAnalysis, curveCsv, downloadText, resumableCurve, runCalibrationCurve } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
 import { CheckGroup, CountField } from './controls';
 import { Plot } from './Plot';
@@ -21,6 +21,7 @@ export function CurvePanel() {
     variant: st.analysisVariant,
     report: st.report,
     interrupted: st.interrupted.includes('curve'),
+    resumable: resumableCurve(st),
   }));
   const figure = useMemo(() => (s.curve && s.curve.points.length ? curveFigure(s.curve, s.metric) : null), [s.curve, s.metric]);
   const setOpt = (o: Partial<typeof s.options>) => appStore.setState({ curveOptions: { ...s.options, ...o } });
@@ -50,9 +51,20 @@ export function CurvePanel() {
           <span>Seed</span>
           <input type="number" value={s.options.seed} onChange={(e) => setOpt({ seed: Number(e.target.value) || 0 })} />
         </label>
-        <button type="button" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve()} data-testid="run-curve">
-          {s.curve?.complete ? 'Run again' : 'Run the curve'}
-        </button>
+        {s.resumable ? (
+          <>
+            <button type="button" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve()} data-testid="resume-curve">
+              Measure the remaining points
+            </button>
+            <button type="button" className="secondary" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve({ fresh: true })} data-testid="run-curve">
+              Start over
+            </button>
+          </>
+        ) : (
+          <button type="button" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve({ fresh: true })} data-testid="run-curve">
+            {s.curve?.complete ? 'Run again' : 'Run the curve'}
+          </button>
+        )}
         {running && (
           <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-curve">
             Cancel

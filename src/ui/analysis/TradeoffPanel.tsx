@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 
 import { paretoFront } from '../../core';
-import { cancelAnalysis, downloadText, runGpuLatency, runTradeoff, tradeoffCsv } from '../../store/analysis-actions';
+import { cancelAnalysis, downloadText, resumableTradeoff, runGpuLatency, runTradeoff, tradeoffCsv, tradeoffKept } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
 import { bytes } from '../format';
 import { ramp } from './graph-colors';
@@ -27,6 +27,7 @@ export function TradeoffPanel() {
     report: st.report,
     mixed: st.mixed,
     interrupted: st.interrupted.includes('tradeoff'),
+    resumable: resumableTradeoff(st),
   }));
   const labelled = s.report?.fp32.top1 !== null;
   const metric = !labelled && s.metric === 'top1' ? 'agreement' : s.metric;
@@ -58,11 +59,22 @@ export function TradeoffPanel() {
         <CheckGroup legend="Weight bits" options={W_BITS} selected={s.options.weightBits} onToggle={(b) => toggle('weightBits', b)} />
         <CheckGroup legend="Activation bits" options={A_BITS} selected={s.options.activationBits} onToggle={(b) => toggle('activationBits', b)} />
         <CountField label="Evaluation images" value={s.options.evalImages} onChange={(evalImages) => setOpt({ evalImages })} testId="tradeoff-eval-images" />
-        <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff()} data-testid="run-tradeoff">
-          {s.grid?.complete ? 'Run again' : `Run ${n} configurations`}
-        </button>
+        {s.resumable ? (
+          <>
+            <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff()} data-testid="resume-tradeoff">
+              Measure the remaining {n - tradeoffKept(s.resumable, s.options)} configurations
+            </button>
+            <button type="button" className="secondary" disabled={running || n === 0} onClick={() => void runTradeoff({ fresh: true })} data-testid="run-tradeoff">
+              Start over
+            </button>
+          </>
+        ) : (
+          <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff({ fresh: true })} data-testid="run-tradeoff">
+            {s.grid?.complete ? 'Run again' : `Run ${n} configurations`}
+          </button>
+        )}
         {running && (
-          <button type="button" className="secondary" onClick={cancelAnalysis}>
+          <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-tradeoff">
             Cancel
           </button>
         )}
