@@ -49,6 +49,18 @@ describe('streaming histogram', () => {
     );
   });
 
+  it('coarsening puts each fine bin in the coarse bin that holds it, negative grid indices too (exact table)', () => {
+    // bins −5 … 2 at width 1 (exp 0) merged with a histogram at width 4 (exp 2): coarse index floor(i / 4)
+    const fine = { exp: 0, first: -5, counts: Float64Array.from([1, 2, 3, 4, 5, 6, 7, 8]), min: -5, max: 2.5, total: 36 };
+    const coarse = { exp: 2, first: -1, counts: Float64Array.from([10, 20]), min: -4, max: 7, total: 30 };
+    const m = mergeHistograms(fine, coarse, 64);
+    expect(m.exp).toBe(2);
+    expect(m.first).toBe(-2); // floor(−5 / 4)
+    // −5 → −2; −4 … −1 → −1; 0 … 2 → 0; then coarse's −1 and 0; the span reaches max 7, in bin 1
+    expect([...m.counts]).toEqual([1, 2 + 3 + 4 + 5 + 10, 6 + 7 + 8 + 20, 0]);
+    expect(m.total).toBe(66);
+  });
+
   it('merging per-batch histograms equals streaming all batches (property)', () => {
     fc.assert(
       fc.property(f32arr, f32arr, f32arr, (a, b, c) => {

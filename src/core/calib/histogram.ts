@@ -38,11 +38,13 @@ export function binEdge(h: Histogram, i: number): number {
 /** Coarsen to bin width 2^exp (exp ≥ h.exp): grid index k becomes floor(k / 2^(exp − h.exp)). */
 function coarsen(h: Histogram, exp: number): Histogram {
   if (exp <= h.exp || h.counts.length === 0) return { ...h, exp: Math.max(exp, h.exp) };
-  const f = 2 ** (exp - h.exp);
+  const k = exp - h.exp;
+  const f = 2 ** k;
   const first = Math.floor(h.first / f);
   const last = Math.floor((h.first + h.counts.length - 1) / f);
   const counts = new Float64Array(last - first + 1);
-  for (let i = 0; i < h.counts.length; i++) counts[Math.floor((h.first + i) / f) - first] += h.counts[i];
+  if (smallGrid(h, k)) for (let i = 0; i < h.counts.length; i++) counts[((h.first + i) >> k) - first] += h.counts[i];
+  else for (let i = 0; i < h.counts.length; i++) counts[Math.floor((h.first + i) / f) - first] += h.counts[i];
   return { ...h, exp, first, counts };
 }
 
@@ -52,6 +54,15 @@ function respan(h: Histogram, first: number, last: number): Histogram {
   const counts = new Float64Array(last - first + 1);
   counts.set(h.counts, h.first - first);
   return { ...h, first, counts };
+}
+
+/**
+ * Whether a histogram's grid indices fit 32-bit integers (always, in practice) so that a coarsening by 2^k bins
+ * can shift instead of dividing: `i >> k` is Math.floor(i / 2^k) for negative indices too. Merging the curve's
+ * per-image histograms spent most of its time in that division.
+ */
+function smallGrid(h: Histogram, k: number): boolean {
+  return k < 31 && Math.abs(h.first) < 2 ** 30 && Math.abs(h.first + h.counts.length) < 2 ** 30;
 }
 
 function spanFor(lo: number, hi: number, exp: number): [number, number] {
@@ -232,11 +243,19 @@ export function mergeInPlace(a: Histogram, b: Histogram): boolean {
   if (a.total === 0 || b.total === 0 || b.exp > a.exp) return b.total === 0;
   const [s, e] = spanFor(Math.min(a.min, b.min), Math.max(a.max, b.max), a.exp);
   if (s !== a.first || e !== a.first + a.counts.length - 1) return false;
-  const f = 2 ** (a.exp - b.exp);
+  const k = a.exp - b.exp;
   const { counts } = a;
-  for (let i = 0; i < b.counts.length; i++) {
-    const c = b.counts[i];
-    if (c !== 0) counts[Math.floor((b.first + i) / f) - s] += c;
+  if (smallGrid(b, k)) {
+    for (let i = 0; i < b.counts.length; i++) {
+      const c = b.counts[i];
+      if (c !== 0) counts[((b.first + i) >> k) - s] += c;
+    }
+  } else {
+    const f = 2 ** k;
+    for (let i = 0; i < b.counts.length; i++) {
+      const c = b.counts[i];
+      if (c !== 0) counts[Math.floor((b.first + i) / f) - s] += c;
+    }
   }
   a.min = Math.min(a.min, b.min);
   a.max = Math.max(a.max, b.max);
