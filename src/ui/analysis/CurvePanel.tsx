@@ -77,7 +77,8 @@ export function CurvePanel() {
       {s.error && <p className="error">{s.error}</p>}
       {s.status === 'cancelled' && s.curve && (
         <p className="muted small" data-testid="curve-partial">
-          {stoppedBy(s.interrupted)}: {s.curve.points.length} points measured, shown below.
+          {stoppedBy(s.interrupted)}
+          {s.curve.points.length ? `: ${s.curve.points.length} points measured, shown below.` : ' before any point was measured.'}
         </p>
       )}
       {figure && (

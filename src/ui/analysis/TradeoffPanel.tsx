@@ -83,7 +83,10 @@ export function TradeoffPanel() {
       {s.error && <p className="error">{s.error}</p>}
       {s.status === 'cancelled' && s.grid && (
         <p className="muted small" data-testid="tradeoff-partial">
-          {stoppedBy(s.interrupted)}: {s.grid.points.length} of {2 * s.grid.weightBits.length * s.grid.activationBits.length} configurations measured, shown below.
+          {stoppedBy(s.interrupted)}
+          {s.grid.points.length
+            ? `: ${s.grid.points.length} of ${2 * s.grid.weightBits.length * s.grid.activationBits.length} configurations measured, shown below.`
+            : ' before any configuration was measured.'}
         </p>
       )}
       {s.grid && s.grid.points.length > 0 && (
