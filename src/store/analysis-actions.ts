@@ -340,12 +340,12 @@ export function resumableTradeoff(s: Pick<AppState, 'tradeoff' | 'tradeoffOption
   const config = s.report?.variants.find((v) => v.id === s.analysisVariant)?.config;
   if (!g || g.complete || !g.points.length || !s.report || !config) return null;
   const same = g.evaluationSamples === Math.min(s.tradeoffOptions.evalImages, s.report.evaluationSamples) && JSON.stringify(g.config) === JSON.stringify(config);
-  return same && tradeoffKept(g, s.tradeoffOptions) > 0 ? g : null;
+  return same && askedPoints(g, s.tradeoffOptions).length > 0 ? g : null;
 }
 
-/** How many of the configurations `o` asks for a grid has measured. */
-export function tradeoffKept(g: TradeoffGrid, o: { weightBits: number[]; activationBits: number[] }): number {
-  return g.points.filter((p) => o.weightBits.includes(p.weightBits) && o.activationBits.includes(p.activationBits)).length;
+/** The points of a grid among the configurations `o` asks for. */
+export function askedPoints(g: TradeoffGrid, o: { weightBits: number[]; activationBits: number[] }): TradeoffPoint[] {
+  return g.points.filter((p) => o.weightBits.includes(p.weightBits) && o.activationBits.includes(p.activationBits));
 }
 
 /** Measures granularity × bit widths for the analysed variant, continuing a partial grid unless `fresh`. */
@@ -361,7 +361,7 @@ export async function runTradeoff({ fresh = false } = {}): Promise<void> {
     tradeoff: {
       granularities: ['per-tensor', 'per-channel'], weightBits: o.weightBits, activationBits: o.activationBits,
       evaluationSamples: Math.min(o.evalImages, report.evaluationSamples), fp32: resume?.fp32 ?? { top1: null, sizeBytes: report.fp32.sizeBytes },
-      points: resume ? resume.points.filter((p) => o.weightBits.includes(p.weightBits) && o.activationBits.includes(p.activationBits)) : [], complete: false,
+      points: resume ? askedPoints(resume, o) : [], complete: false,
       config: report.variants.find((v) => v.id === id)!.config,
     },
   }));

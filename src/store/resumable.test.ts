@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { RunReport, TradeoffGrid } from '../core';
 import { defaultQuantConfig } from '../core';
-import { resumableCurve, resumableSensitivity, resumableTradeoff, tradeoffKept } from './analysis-actions';
+import { askedPoints, resumableCurve, resumableSensitivity, resumableTradeoff } from './analysis-actions';
 import type { CurveResult } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -38,8 +38,8 @@ describe('what a new measurement continues', () => {
     expect(resumableTradeoff({ ...s, tradeoff: grid(), tradeoffOptions: { ...o, evalImages: 10 } })).toBeNull();
     expect(resumableTradeoff({ ...s, tradeoff: grid(), tradeoffOptions: { ...o, weightBits: [4] } })).toBeNull();
     expect(resumableTradeoff({ ...s, tradeoff: grid(), analysisVariant: 'per-channel' })).toBeNull();
-    expect(tradeoffKept(grid(), o)).toBe(1);
-    expect(tradeoffKept(grid(), { weightBits: [4], activationBits: [8] })).toBe(0);
+    expect(askedPoints(grid(), o)).toHaveLength(1);
+    expect(askedPoints(grid(), { weightBits: [4], activationBits: [8] })).toHaveLength(0);
   });
 
   it('a partial sensitivity of the analysed variant on as many images', () => {

@@ -325,8 +325,8 @@ export async function evaluate(
       });
     }
     // One image through FP32 and every variant: its predictions, output error and (the first images) layer errors.
-    const evaluateOne = async (s: Sample) => {
-      const withLayers = fp32Predictions.length < sqnrSamples;
+    const evaluateOne = async (s: Sample, i: number) => {
+      const withLayers = i < sqnrSamples;
       const feeds = { [inputName]: s.tensor };
       const refs = new Map<ModelProto, Record<string, RtTensor>>();
       if (withLayers || !fp32Plain) {
@@ -355,7 +355,7 @@ export async function evaluate(
     try {
       for await (const s of samples) {
         throwIfAborted(signal);
-        await evaluateOne(s);
+        await evaluateOne(s, done);
         onProgress(++done, total);
       }
     } catch (e) {
@@ -376,7 +376,6 @@ export async function evaluate(
         layers: [...r.errors].map(([tensor, e]) => ({ tensor, sqnrDb: e.sqnrDb, mse: e.mse, cosine: e.cosine, maxAbs: e.maxAbs })),
       })),
     };
-
   } finally {
     for (const r of references.values()) await r.session?.release();
     await fp32Plain?.release();

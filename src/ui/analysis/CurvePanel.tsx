@@ -4,7 +4,7 @@ import { CALIBRATORS } from '../../core';
 import type { CalibratorId } from '../../core';
 import { cancelAnalysis, curveCsv, downloadText, resumableCurve, runCalibrationCurve } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
-import { CheckGroup, CountField } from './controls';
+import { CheckGroup, CountField, RunOrResume } from './controls';
 import { Plot } from './Plot';
 import { ProgressLine, stoppedBy } from './ProgressLine';
 import { curveFigure } from './plots';
@@ -51,20 +51,13 @@ export function CurvePanel() {
           <span>Seed</span>
           <input type="number" value={s.options.seed} onChange={(e) => setOpt({ seed: Number(e.target.value) || 0 })} />
         </label>
-        {s.resumable ? (
-          <>
-            <button type="button" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve()} data-testid="resume-curve">
-              Measure the remaining points
-            </button>
-            <button type="button" className="secondary" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve({ fresh: true })} data-testid="run-curve">
-              Start over
-            </button>
-          </>
-        ) : (
-          <button type="button" disabled={running || !s.options.calibrators.length} onClick={() => void runCalibrationCurve({ fresh: true })} data-testid="run-curve">
-            {s.curve?.complete ? 'Run again' : 'Run the curve'}
-          </button>
-        )}
+        <RunOrResume
+          id="curve"
+          label={s.curve?.complete ? 'Run again' : 'Run the curve'}
+          resume={s.resumable && 'Measure the remaining points'}
+          disabled={running || !s.options.calibrators.length}
+          run={(fresh) => void runCalibrationCurve({ fresh })}
+        />
         {running && (
           <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-curve">
             Cancel

@@ -4,6 +4,7 @@ import { measuredLayers, rankSensitivity } from '../../core';
 import { applyOverrides, cancelAnalysis, MODE_TEXT, resumableSensitivity, runSensitivity, selectLayer, toggleOverrideLayer } from '../../store/analysis-actions';
 import { appStore, useApp, useAppShallow } from '../../store/store';
 import { db, pct, signedDb } from '../format';
+import { RunOrResume } from './controls';
 import { ProgressLine, stoppedBy } from './ProgressLine';
 
 /**
@@ -50,20 +51,13 @@ export function SensitivityPanel() {
             data-testid="sensitivity-images"
           />
         </label>
-        {s.resumable ? (
-          <>
-            <button type="button" disabled={busy} onClick={() => void runSensitivity()} data-testid="resume-sensitivity">
-              Measure the remaining {rows - s.resumable.layers.length} layers
-            </button>
-            <button type="button" className="secondary" disabled={busy} onClick={() => void runSensitivity({ fresh: true })} data-testid="run-sensitivity">
-              Start over
-            </button>
-          </>
-        ) : (
-          <button type="button" disabled={busy} onClick={() => void runSensitivity({ fresh: true })} data-testid="run-sensitivity">
-            {result ? 'Measure again' : 'Measure sensitivity'}
-          </button>
-        )}
+        <RunOrResume
+          id="sensitivity"
+          label={result ? 'Measure again' : 'Measure sensitivity'}
+          resume={s.resumable && `Measure the remaining ${rows - s.resumable.layers.length} layers`}
+          disabled={busy}
+          run={(fresh) => void runSensitivity({ fresh })}
+        />
         {busy && (
           <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-sensitivity">
             Cancel

@@ -1,11 +1,11 @@
 import { useMemo } from 'react';
 
 import { paretoFront } from '../../core';
-import { cancelAnalysis, downloadText, resumableTradeoff, runGpuLatency, runTradeoff, tradeoffCsv, tradeoffKept } from '../../store/analysis-actions';
+import { cancelAnalysis, downloadText, askedPoints, resumableTradeoff, runGpuLatency, runTradeoff, tradeoffCsv } from '../../store/analysis-actions';
 import { appStore, useAppShallow } from '../../store/store';
 import { bytes } from '../format';
 import { ramp } from './graph-colors';
-import { CheckGroup, CountField, toggled } from './controls';
+import { CheckGroup, CountField, RunOrResume, toggled } from './controls';
 import { MixedPanel } from './MixedPanel';
 import { Plot } from './Plot';
 import { ProgressLine, stoppedBy } from './ProgressLine';
@@ -59,20 +59,13 @@ export function TradeoffPanel() {
         <CheckGroup legend="Weight bits" options={W_BITS} selected={s.options.weightBits} onToggle={(b) => toggle('weightBits', b)} />
         <CheckGroup legend="Activation bits" options={A_BITS} selected={s.options.activationBits} onToggle={(b) => toggle('activationBits', b)} />
         <CountField label="Evaluation images" value={s.options.evalImages} onChange={(evalImages) => setOpt({ evalImages })} testId="tradeoff-eval-images" />
-        {s.resumable ? (
-          <>
-            <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff()} data-testid="resume-tradeoff">
-              Measure the remaining {n - tradeoffKept(s.resumable, s.options)} configurations
-            </button>
-            <button type="button" className="secondary" disabled={running || n === 0} onClick={() => void runTradeoff({ fresh: true })} data-testid="run-tradeoff">
-              Start over
-            </button>
-          </>
-        ) : (
-          <button type="button" disabled={running || n === 0} onClick={() => void runTradeoff({ fresh: true })} data-testid="run-tradeoff">
-            {s.grid?.complete ? 'Run again' : `Run ${n} configurations`}
-          </button>
-        )}
+        <RunOrResume
+          id="tradeoff"
+          label={s.grid?.complete ? 'Run again' : `Run ${n} configurations`}
+          resume={s.resumable && `Measure the remaining ${n - askedPoints(s.resumable, s.options).length} configurations`}
+          disabled={running || n === 0}
+          run={(fresh) => void runTradeoff({ fresh })}
+        />
         {running && (
           <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-tradeoff">
             Cancel

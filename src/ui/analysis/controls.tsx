@@ -1,4 +1,4 @@
-/** The option controls the experiment panels share: a group of checkboxes, and a whole-number field. */
+/** The controls the experiment panels share: a group of checkboxes, a whole-number field, a run-or-continue button. */
 
 /** Checkboxes for choosing several of a few values (bit widths, calibrators, granularities). */
 export function CheckGroup<T extends string | number>({
@@ -46,5 +46,29 @@ export function CountField({ label, value, onChange, min = 1, max, testId }: { l
         data-testid={testId}
       />
     </label>
+  );
+}
+
+/**
+ * An experiment's start button; with a partial result it can continue, two buttons: continue (`resume`, its
+ * label) and "Start over". `run(fresh)` starts it; `id` names the test ids (`run-<id>`, `resume-<id>`).
+ */
+export function RunOrResume({ id, label, resume, disabled, run }: { id: string; label: string; resume: string | null; disabled: boolean; run: (fresh: boolean) => void }) {
+  if (!resume) {
+    return (
+      <button type="button" disabled={disabled} onClick={() => run(true)} data-testid={`run-${id}`}>
+        {label}
+      </button>
+    );
+  }
+  return (
+    <>
+      <button type="button" disabled={disabled} onClick={() => run(false)} data-testid={`resume-${id}`}>
+        {resume}
+      </button>
+      <button type="button" className="secondary" disabled={disabled} onClick={() => run(true)} data-testid={`run-${id}`}>
+        Start over
+      </button>
+    </>
   );
 }
