@@ -237,6 +237,23 @@ describe('calibrators on the same statistics', () => {
     );
   });
 
+  it('skipping candidates by their lower bound never changes the pick: the same threshold as trying every one (property)', () => {
+    fc.assert(
+      fc.property(absHistogram(), fc.constantFrom(64, 128, 256), fc.constantFrom('auto' as const, 'direct' as const), (abs, levels, method) => {
+        expect(Object.is(entropyThreshold(abs, 1, levels, method), entropyThreshold(abs, 1, levels, method, false))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+    // and on shapes activations have: a ReLU spike, a smooth tail, a few far outliers, a flat top
+    const r = mulberry32(3);
+    const shapes = [
+      Float64Array.from({ length: 2048 }, (_, k) => (k < 2 ? 5e4 : Math.floor(1e4 * Math.exp(-k / 300) * (0.5 + r())))),
+      Float64Array.from({ length: 2048 }, (_, k) => (k > 2000 ? (k % 9 ? 0 : 1) : Math.floor(3e3 * Math.exp(-k / 60)))),
+      Float64Array.from({ length: 2048 }, (_, k) => (k < 1500 ? 100 + (k % 7) : 0)),
+    ];
+    for (const abs of shapes) for (const levels of [128, 256]) expect(entropyThreshold(abs, 1, levels)).toBe(entropyThreshold(abs, 1, levels, 'auto', false));
+  });
+
   it('the prefix-sum search picks what the direct KL search picks (property, sparse and spiky histograms)', () => {
     const hist = fc
       .tuple(fc.integer({ min: 130, max: 700 }), fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0, max: 0.9, noNaN: true }), fc.integer({ min: 1, max: 40 }))

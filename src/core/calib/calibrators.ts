@@ -82,7 +82,7 @@ function percentileRange(h: Histogram, o: CalibratorOptions): TensorRange {
  * L is the levels of the target scheme: 128 for int8 symmetric (|x| uses half the grid), 256 for uint8 over a
  * non-negative tensor.
  */
-export function entropyThreshold(abs: Float64Array, width: number, levels: number, method: 'auto' | 'direct' = 'auto'): number {
+export function entropyThreshold(abs: Float64Array, width: number, levels: number, method: 'auto' | 'direct' = 'auto', prune = true): number {
   const n = abs.length;
   if (n <= levels) return n * width;
   // Prefix sums make each candidate cost O(levels) instead of O(i): over a level's non-empty bins k (all with
@@ -101,40 +101,71 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
   // A level of candidate i spans bins [⌊j·i/L⌋, ⌊(j+1)·i/L⌋): at most ⌈n/L⌉ of them, so with many levels there
   // are far fewer distinct levels (start, width) than candidates × levels (MobileNet, L = 256: 16 K against
   // 460 K). Each one's S·ln v is then computed once, with the same operations: the same bits, ~25× fewer logs.
+  // The table is filled as candidates need it: candidate i's levels are ⌊i/L⌋ or ⌊i/L⌋ + 1 bins wide and end
+  // by bin i, so a width's entries are filled up to the largest candidate tried that has it, and widths only
+  // skipped candidates have are never computed.
   const maxWidth = Math.ceil(n / levels);
   let table: Float64Array | null = null;
   let wasm: Kernels | null = null;
+  /** per width, the starts below this are filled */
+  const filled = new Int32Array(maxWidth + 2);
   if (method === 'auto' && maxWidth < levels) {
     // Built straight into the kernels' memory when they run here.
     const got = wasmKernelsWith(8 * n * maxWidth);
     wasm = got?.wasm ?? null;
-    table = levelTable(A, NZ, maxWidth, got ? new Float64Array(got.memory, 0, n * maxWidth) : new Float64Array(n * maxWidth));
+    table = got ? new Float64Array(got.memory, 0, n * maxWidth) : new Float64Array(n * maxWidth);
   }
   let bestKl = Infinity;
   let bestI = n;
-  for (let i = levels; i <= n; i++) {
+  // Candidate i's KL, or nothing when it cannot beat the best so far. Over its first L − 1 levels, Σ S ln v never
+  // exceeds Σ a ln a over their bins (the log-sum inequality): with that in place of the levels' sum, the KL is
+  // a lower bound read from prefix sums in O(1). A candidate whose bound is above the best KL found (by far more
+  // than rounding) is skipped without its levels: the same pick as trying every candidate.
+  const consider = (i: number) => {
     const Q = A[i];
-    if (total === 0 || Q === 0) continue;
+    if (total === 0 || Q === 0) return;
     const P = total;
     const last = abs[i - 1];
     const lastLnLast = last > 0 ? last * Math.log(last) : 0;
     // Summed over the levels, the Σ a ln a and S ln(Q/P) parts telescope to prefix sums (bin i−1 excluded):
     // only Σ S ln v needs the levels, one logarithm each.
-    const sLnV = table ? levelsSLnVTable(table, maxWidth, A, NZ, i, levels, last, wasm) : levelsSLnV(A, NZ, i, levels, last);
-    const vLast = lastLevelMean;
-    let kl = (ALA[i] - lastLnLast + (Q - last) * Math.log(Q / P) - sLnV) / P;
+    const head = ALA[i] - lastLnLast + (Q - last) * Math.log(Q / P);
+    // the last level [s, i), which also holds bin i − 1: its mean v, and its S ln v without that bin
+    const s = Math.floor((levels - 1) * (i / levels));
+    const nzLast = NZ[i] - NZ[s];
+    const vLast = nzLast !== 0 ? (A[i] - A[s]) / nzLast : 0;
+    const sLast = A[i] - A[s] - (last > 0 ? last : 0);
+    const lastTerm = nzLast !== 0 && sLast > 0 ? sLast * Math.log(vLast) : 0;
     const pLast = last + (total - Q);
+    let outlier = 0;
     if (pLast > 0) {
       const pk = pLast / P;
       // A bin P has but Q lacks (only the outlier bin can be such): smooth with a tiny mass, as TensorRT does.
       const qk = last > 0 ? vLast / Q : 1e-4 / Q;
-      kl += pk * Math.log(pk / qk);
+      outlier = pk * Math.log(pk / qk);
     }
-    if (kl < bestKl) {
+    const bound = (head - (ALA[s] + lastTerm)) / P + outlier;
+    if (prune && bound - bestKl > (1e-9 * (Math.abs(head) + Math.abs(ALA[s]) + Math.abs(lastTerm))) / P) return;
+    if (table) {
+      const w = Math.floor(i / levels);
+      for (let width = w; width <= w + 1 && width <= maxWidth; width++) {
+        if (filled[width] <= i - width) filled[width] = fillLevels(A, NZ, maxWidth, table, width, filled[width], i - width + 1);
+      }
+    }
+    const sLnV = table ? levelsSLnVTable(table, maxWidth, A, NZ, i, levels, last, wasm) : levelsSLnV(A, NZ, i, levels, last);
+    let kl = (head - sLnV) / P;
+    if (pLast > 0) kl += outlier;
+    // the smallest i among equal KLs, as a scan upwards keeps
+    if (kl < bestKl || (kl === bestKl && i < bestI)) {
       bestKl = kl;
       bestI = i;
     }
-  }
+  };
+  // The best is often a candidate whose levels change width next (i = kL − 1, kL) or the whole histogram (i = n):
+  // those first, so the bound skips the most, then every other one.
+  const early = (i: number) => i === n || i % levels === 0 || i % levels === levels - 1;
+  for (let i = levels; i <= n; i++) if (early(i)) consider(i);
+  for (let i = levels; i <= n; i++) if (!early(i)) consider(i);
   return (bestI + 0.5) * width;
 }
 
@@ -169,9 +200,6 @@ export function rebinAbs(h: Histogram, bins: number): { counts: Float64Array; wi
   return { counts, width };
 }
 
-/** The last level's mean v (set by levelsSLnV: a module variable, so the loop's compiled code is kept; see histogram.ts). */
-let lastLevelMean = 0;
-
 /**
  * Σ over the levels of candidate i of S·ln v (S: the level's count without bin i−1, v = its count with it over
  * its non-empty bins). The entropy search's inner loop: a function of its own so V8 compiles it once.
@@ -180,38 +208,31 @@ function levelsSLnV(A: Float64Array, NZ: Int32Array, i: number, levels: number, 
   const per = i / levels;
   let sum = 0;
   let start = 0;
-  let v = 0;
   for (let j = 0; j < levels; j++) {
     const end = j === levels - 1 ? i : Math.floor((j + 1) * per);
     const nz = NZ[end] - NZ[start];
     if (nz !== 0) {
       let S = A[end] - A[start];
-      v = S / nz;
+      const v = S / nz;
       if (j === levels - 1 && last > 0) S -= last;
       if (S > 0) sum += S * Math.log(v);
     }
     start = end;
   }
-  lastLevelMean = NZ[i] - NZ[Math.floor((levels - 1) * per)] !== 0 ? v : 0;
   return sum;
 }
 
 /**
- * S·ln v of every level [s, s + w) with w ≤ maxWidth, at s·maxWidth + w − 1 = s·(maxWidth − 1) + (s + w) − 1 (0 for a
- * level without data).
+ * S·ln v of the levels [s, s + w) of one width w ≤ maxWidth, for starts s from `from` up to `to`, at
+ * s·maxWidth + w − 1 = s·(maxWidth − 1) + (s + w) − 1 (0 for a level without data). Returns `to`.
  */
-function levelTable(A: Float64Array, NZ: Int32Array, maxWidth: number, table: Float64Array): Float64Array {
-  const n = A.length - 1;
-  table.fill(0);
-  for (let s = 0; s < n; s++) {
-    for (let w = 1; w <= maxWidth && s + w <= n; w++) {
-      const nz = NZ[s + w] - NZ[s];
-      if (nz === 0) continue;
-      const S = A[s + w] - A[s];
-      if (S > 0) table[s * maxWidth + w - 1] = S * Math.log(S / nz);
-    }
+function fillLevels(A: Float64Array, NZ: Int32Array, maxWidth: number, table: Float64Array, w: number, from: number, to: number): number {
+  for (let s = from; s < to; s++) {
+    const nz = NZ[s + w] - NZ[s];
+    const S = A[s + w] - A[s];
+    table[s * maxWidth + w - 1] = nz !== 0 && S > 0 ? S * Math.log(S / nz) : 0;
   }
-  return table;
+  return to;
 }
 
 /**
@@ -239,11 +260,9 @@ function levelsSLnVTable(table: Float64Array, maxWidth: number, A: Float64Array,
     sum = sums[0] + sums[1] + (sums[2] + sums[3]);
   }
   const nz = NZ[i] - NZ[start];
-  lastLevelMean = 0;
   if (nz !== 0) {
     let S = A[i] - A[start];
     const v = S / nz;
-    lastLevelMean = v;
     if (last > 0) S -= last;
     if (S > 0) sum += S * Math.log(v);
   }
@@ -327,17 +346,87 @@ function binsInWasm(xs: Float64Array, cs: Float64Array): Kernels | null {
   return got.wasm;
 }
 
-/** Shrinks the range toward 0 by factors α ∈ (0, 1] and keeps the one with the least expected error. */
-function mseRange(h: Histogram, scheme: RangeScheme, o: CalibratorOptions): TensorRange {
+/**
+ * Lower bounds of a range's squared error from the clipped bins alone: a value past the grid's top end dqHi (or
+ * bottom end dqLo) is quantized to that end, so Σ c·(x − dqHi)² over the bins above it (and likewise below)
+ * is part of the error, read from prefix sums of c, c·x and c·x² with a binary search for the ends.
+ */
+class ClippedError {
+  private readonly c0: Float64Array;
+  private readonly c1: Float64Array;
+  private readonly c2: Float64Array;
+  /** Σ c·|x|: with c0 and c2, the size of the rounding a bound may carry */
+  private readonly abs1: number;
+
+  constructor(private readonly xs: Float64Array, cs: Float64Array) {
+    const n = xs.length;
+    this.c0 = new Float64Array(n + 1);
+    this.c1 = new Float64Array(n + 1);
+    this.c2 = new Float64Array(n + 1);
+    let abs1 = 0;
+    for (let k = 0; k < n; k++) {
+      const x = xs[k];
+      const c = cs[k];
+      this.c0[k + 1] = this.c0[k] + c;
+      this.c1[k + 1] = this.c1[k] + c * x;
+      this.c2[k + 1] = this.c2[k] + c * x * x;
+      abs1 += c * Math.abs(x);
+    }
+    this.abs1 = abs1;
+  }
+
+  /** The first bin whose centre is above t, or at least t with `orEqual` (xs ascend). */
+  private firstAbove(t: number, orEqual: boolean): number {
+    let lo = 0;
+    let hi = this.xs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.xs[mid] > t || (orEqual && this.xs[mid] === t)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /**
+   * The bound for a range's grid and its margin: the bound less the margin is at most the exact squared error
+   * (the moments cancel, so the margin covers their rounding many times over).
+   */
+  bound(r: TensorRange, scheme: RangeScheme): { bound: number; margin: number } {
+    const { scale, zeroPoint } = computeScaleZeroPoint(r.min, r.max, scheme.range, scheme.symmetric);
+    const top = Math.fround(scale * (scheme.range.qmax - zeroPoint));
+    const bottom = Math.fround(scale * (scheme.range.qmin - zeroPoint));
+    const n = this.xs.length;
+    const { c0, c1, c2 } = this;
+    // bins [a, n) are above the top, bins [0, b) below the bottom
+    const a = this.firstAbove(top, false);
+    const b = this.firstAbove(bottom, true);
+    const above = c2[n] - c2[a] - 2 * top * (c1[n] - c1[a]) + top * top * (c0[n] - c0[a]);
+    const below = c2[b] - 2 * bottom * c1[b] + bottom * bottom * c0[b];
+    const t = Math.max(Math.abs(top), Math.abs(bottom));
+    return { bound: Math.max(0, above) + Math.max(0, below), margin: 1e-10 * (c2[n] + 2 * t * this.abs1 + t * t * c0[n]) };
+  }
+}
+
+/**
+ * Shrinks the range toward 0 by factors α ∈ (0, 1] and keeps the one with the least expected error. A candidate
+ * whose clipped bins alone (ClippedError) err more than the best so far is skipped without its sum: the same
+ * pick as trying every one.
+ */
+export function mseRange(h: Histogram, scheme: RangeScheme, o: CalibratorOptions, prune = true): TensorRange {
   const { xs, cs } = binCentres(h);
   // Every candidate's sum in WebAssembly (kernels.wat's sqerr, the same f32 and f64 steps) once the bins are copied in.
   const wasm = binsInWasm(xs, cs);
+  const clipped = prune ? new ClippedError(xs, cs) : null;
   const full = { min: Math.min(0, h.min), max: Math.max(0, h.max) };
   let best = full;
   let bestErr = squaredErrorSum(xs, cs, full, scheme, wasm);
   for (let k = 1; k < o.mseCandidates; k++) {
     const a = 1 - k / o.mseCandidates;
     const r = { min: full.min * a, max: full.max * a };
+    if (clipped) {
+      const { bound, margin } = clipped.bound(r, scheme);
+      if (bound - margin > bestErr) continue;
+    }
     const e = squaredErrorSum(xs, cs, r, scheme, wasm);
     if (e < bestErr) {
       bestErr = e;

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { compileKernels } from '../../../scripts/kernels-compile';
 import { absHistogram } from '../../../test/arbitraries';
-import { binsSquaredError, calibrateRange, entropyThreshold, expectedSquaredError } from '../calib/calibrators';
+import { binsSquaredError, calibrateRange, entropyThreshold, expectedSquaredError, mseRange } from '../calib/calibrators';
 import type { Histogram } from '../calib/histogram';
 import { addValues, emptyHistogram } from '../calib/histogram';
 import { mulberry32 } from '../data/split';
@@ -196,6 +196,27 @@ describe('WebAssembly kernels', () => {
         expect(Object.is(wasm, js)).toBe(true);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('MSE search: skipping candidates whose clipped bins alone err more than the best never changes the pick (property, both paths)', () => {
+    const value = fc.oneof(fc.float({ min: -50, max: 50, noNaN: true }), fc.constantFrom(0, 0.1, -3, 6), fc.float({ min: 0, max: Math.fround(1e-3), noNaN: true }));
+    const scheme = fc.constantFrom(
+      { range: qRange('uint8', false), symmetric: false },
+      { range: qRange('int8', true), symmetric: true },
+      { range: qRange('int8', false, 4), symmetric: false },
+      { range: qRange('int8', true, 2), symmetric: true },
+    );
+    const options = { percentile: 99.999, percentileTwoSided: true, mseCandidates: 128 };
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 3000 }), fc.constantFrom(64, 2048), scheme, (data, maxBins, sch) => {
+        const h = addValues(emptyHistogram(), Float32Array.from(data), maxBins, 1);
+        const pruned = both(() => mseRange(h, sch, options));
+        const every = both(() => mseRange(h, sch, options, false));
+        expect(pruned.js).toEqual(every.js);
+        expect(pruned.wasm).toEqual(every.wasm);
+      }),
+      { numRuns: 300 },
     );
   });
 
