@@ -39,7 +39,7 @@ test('a reload in the middle of the analysis brings back the model, settings, re
   expect(errors).toEqual([]);
 });
 
-test('experiments survive a reload: a sensitivity cut short keeps its layers and continues from them; an applied fix is built again', async ({ page }, info) => {
+test('experiments survive a reload: a sensitivity cut short keeps its layers and continues from them; an applied fix is built again; a mixed-precision profile cut short continues', async ({ page }, info) => {
   test.setTimeout(10 * 60_000);
   const errors = collectPageErrors(page);
   const table = page.locator('table[data-testid=sensitivity-table] tbody tr');
@@ -91,6 +91,27 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   expect(await shownFraction(page, 'per-tensor+fix-agreement')).toBe(fixed);
   expect(await table.count()).toBe(measured);
   await expect(page.getByTestId('sensitivity-partial')).toContainText(/^Cancelled: /);
+
+  // Mixed precision reloaded while it profiles the layers: the layers profiled are kept and it continues from
+  // them (fewer model runs to go than the first attempt had).
+  await page.getByTestId('tab-bits').click();
+  await page.getByTestId('mixed-profile-images').fill('2');
+  await page.getByTestId('mixed-eval-images').fill('8');
+  await page.getByTestId('run-mixed').click();
+  const profiling = /Profiling layers (\d+) \/ (\d+)/;
+  await expect(page.getByTestId('mixed-progress')).toContainText(/Profiling layers ([4-9]\d|\d{3,}) \//, { timeout: 2 * 60_000 });
+  const first = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  await settled();
+  await page.reload();
+  await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 5 * 60_000 });
+  await expect(page.getByTestId('mixed-partial')).toContainText(/^Interrupted when the page reloaded or the engine restarted while it profiled the layers\. The \d+ layers profiled so far are kept/, { timeout: 5 * 60_000 });
+  await expect(page.getByTestId('mixed-profile-images')).toHaveValue('2');
+  await page.screenshot({ path: info.outputPath('mixed-after-reload.png') });
+  await page.getByTestId('resume-mixed').click();
+  await expect(page.getByTestId('mixed-progress')).toContainText(profiling, { timeout: 2 * 60_000 });
+  const again = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  expect(again).toBeLessThan(first);
+  await expect(page.getByTestId('mixed-result')).toBeVisible({ timeout: 5 * 60_000 });
   expect(errors).toEqual([]);
 });
 

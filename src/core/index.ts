@@ -44,7 +44,7 @@ export { calibrationCurve, collectPerImageStatistics, curveBands, doublingSizes,
 export type { CalibrationCurve, CurvePoint, OutlierImage } from './engine/calibration-curve';
 export { tradeoffGrid, tradeoffConfigs, TRADEOFF_GRANULARITIES, paretoFront, OutputScorer } from './engine/tradeoff';
 export type { TradeoffGrid, TradeoffPoint, OutputScores } from './engine/tradeoff';
-export { profileWeightPrecision, selectMixedPrecision, greedyPath, packedWeightBytes, scoreOf } from './engine/mixed-precision';
+export { profileFits, profileWeightPrecision, selectMixedPrecision, greedyPath, packedWeightBytes, scoreOf } from './engine/mixed-precision';
 export type { MixedPrecisionResult, MixedTarget, PrecisionProfile, WeightChoice, MeasuredPoint, PathPoint } from './engine/mixed-precision';
 export { affineLesson, activationBitsSweep, weightBitsSweep } from './learn/lessons';
 export type { AffineLesson, BitsPoint } from './learn/lessons';

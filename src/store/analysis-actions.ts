@@ -1,6 +1,6 @@
 import { engine, gpu, proxy } from '../bridge/engine';
-import { doublingSizes } from '../core';
-import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
+import { doublingSizes, profileFits } from '../core';
+import type { CalibrationCurve, CurvePoint, LayerOverride, MixedPrecisionResult, MixedTarget, PrecisionProfile, ProgressEvent, RunReport, SensitivityResult, TradeoffGrid, TradeoffPoint, WeightChoice } from '../core';
 import type { AppliedVariant, CurveResult, GpuLatency, MixedOptions } from './slices/analysis-slice';
 import type { AppState } from './store';
 import { SETTINGS_KEYS } from './persist';
@@ -81,6 +81,7 @@ export async function startAnalysis(report: RunReport): Promise<void> {
     tradeoffProgress: null,
     tradeoffError: null,
     mixed: null,
+    mixedProfile: null,
     mixedStatus: 'idle',
     mixedProgress: null,
     mixedError: null,
@@ -405,17 +406,31 @@ export function mixedChoices(o: MixedOptions): WeightChoice[] {
   return [...o.bits].sort((a, b) => b - a).flatMap((bits) => o.granularities.map((granularity) => ({ granularity, bits })));
 }
 
-export async function runMixedPrecision(): Promise<void> {
+/**
+ * The kept profile (partial, or whole from an earlier result) that a request with the current options would
+ * continue or reuse: same variant, candidates and number of images. Null when there is none.
+ */
+export function resumableMixed(s: Pick<AppState, 'mixedProfile' | 'mixedOptions' | 'analysisVariant' | 'report'>): PrecisionProfile | null {
+  if (!s.report || !s.mixedProfile?.layers.length) return null;
+  const fits = profileFits(s.mixedProfile, s.analysisVariant, mixedChoices(s.mixedOptions), Math.min(s.mixedOptions.profileImages, s.report.evaluationSamples));
+  return fits ? s.mixedProfile : null;
+}
+
+/** Chooses per-layer precision for the analysed variant, continuing or reusing a kept profile unless `fresh`. */
+export async function runMixedPrecision({ fresh = false } = {}): Promise<void> {
   const { analysisVariant: id, mixedOptions: o, report } = get();
   if (!report) return;
+  const resume = fresh ? null : resumableMixed(get());
   set((s) => ({ mixedStatus: 'running', mixedError: null, mixedProgress: null, interrupted: s.interrupted.filter((x) => x !== 'mixed') }));
   try {
     const r = await engine().mixedPrecision(
       id,
-      { choices: mixedChoices(o), profileImages: o.profileImages, evalImages: o.evalImages, target: mixedTarget(o, report, id) },
+      { choices: mixedChoices(o), profileImages: o.profileImages, evalImages: o.evalImages, target: mixedTarget(o, report, id), fresh },
       proxy((e: ProgressEvent) => set({ mixedProgress: e })),
+      resume,
+      proxy((p: PrecisionProfile) => set({ mixedProfile: p })),
     );
-    set({ mixed: { ...r, variant: id }, mixedStatus: 'done', mixedProgress: null });
+    set({ mixed: { ...r, variant: id }, mixedProfile: r.profile, mixedStatus: 'done', mixedProgress: null });
   } catch (e) {
     const cancelled = isCancel(e);
     set({ mixedStatus: cancelled ? 'cancelled' : 'error', mixedError: cancelled ? null : message(e), mixedProgress: null });

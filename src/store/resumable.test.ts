@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { RunReport, TradeoffGrid } from '../core';
 import { defaultQuantConfig } from '../core';
-import { askedPoints, resumableCurve, resumableSensitivity, resumableTradeoff } from './analysis-actions';
+import { askedPoints, resumableCurve, resumableMixed, resumableSensitivity, resumableTradeoff } from './analysis-actions';
 import type { CurveResult } from './slices/analysis-slice';
 import { appStore } from './store';
 
@@ -49,5 +49,20 @@ describe('what a new measurement continues', () => {
     expect(resumableSensitivity({ ...s, sensitivityImages: 8 })).toBeNull();
     expect(resumableSensitivity({ ...s, analysisVariant: 'per-channel' })).toBeNull();
     expect(resumableSensitivity({ ...s, sensitivity: { 'per-tensor': { ...(part as object), complete: true } as never } })).toBeNull();
+  });
+
+  it('a mixed-precision profile of the analysed variant, the candidates asked and as many images; a whole one too (a new target reuses it)', () => {
+    const o = { ...base.mixedOptions, bits: [8, 4], granularities: ['per-channel' as const], profileImages: 2 };
+    // the candidates in the order the request lists them: bits falling, then granularity
+    const profile = { variantId: 'per-tensor', samples: 2, choices: [{ granularity: 'per-channel', bits: 8 }, { granularity: 'per-channel', bits: 4 }], activationNoise: 0, layers: [{}], complete: false } as never;
+    const s = { ...base, mixedOptions: o, mixedProfile: profile };
+    expect(resumableMixed(s)).toBe(profile);
+    expect(resumableMixed({ ...s, mixedProfile: { ...(profile as object), complete: true } as never })).not.toBeNull();
+    expect(resumableMixed({ ...s, mixedProfile: { ...(profile as object), layers: [] } as never })).toBeNull();
+    expect(resumableMixed({ ...s, mixedOptions: { ...o, bits: [8, 6, 4] } })).toBeNull();
+    expect(resumableMixed({ ...s, mixedOptions: { ...o, profileImages: 4 } })).toBeNull();
+    expect(resumableMixed({ ...s, analysisVariant: 'per-channel' })).toBeNull();
+    // images are capped by the run's evaluation images: 100 asked of a run that evaluated 40 is 40
+    expect(resumableMixed({ ...s, mixedProfile: { ...(profile as object), samples: 40 } as never, mixedOptions: { ...o, profileImages: 100 } })).not.toBeNull();
   });
 });

@@ -97,4 +97,16 @@ describe('saved analyses', () => {
     expect(r.sensitivityStatus).toBe('idle');
     expect(r.interrupted).toEqual(['curve', 'tradeoff']);
   });
+
+  it('a mixed-precision profile cut short comes back, so the request after the reload continues it; older copies without one restore none', () => {
+    const profile = { variantId: 'per-tensor', samples: 2, choices: [{ granularity: 'per-channel', bits: 4 }], activationNoise: 1e-4, layers: [{ node: 'conv1', op: 'Conv', params: 9, channels: 1, options: [] }], complete: false };
+    const saved = analysesToSave(state({ mixedProfile: profile as AppState['mixedProfile'], mixedStatus: 'running' }))!;
+    expect(analysesChanged(state({ mixedProfile: profile as AppState['mixedProfile'] }), state())).toBe(true);
+    const r = restoredAnalyses(structuredClone(saved));
+    expect(r.mixedProfile).toEqual(profile);
+    expect(r.interrupted).toEqual(['mixed']);
+    const older = { ...saved };
+    delete older.mixedProfile;
+    expect(restoredAnalyses(older).mixedProfile).toBeNull();
+  });
 });

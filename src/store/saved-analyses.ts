@@ -17,6 +17,8 @@ export interface SavedAnalyses {
   tradeoff: AnalysisSlice['tradeoff'];
   tradeoffOptions: AnalysisSlice['tradeoffOptions'];
   mixed: AnalysisSlice['mixed'];
+  /** the profile a mixed-precision request continues or reuses (absent in copies saved before it was kept) */
+  mixedProfile?: AnalysisSlice['mixedProfile'];
   mixedOptions: AnalysisSlice['mixedOptions'];
   appliedVariants: AnalysisSlice['appliedVariants'];
   /** experiments running when this was saved */
@@ -35,6 +37,7 @@ const WATCHED = [
   'tradeoff',
   'tradeoffOptions',
   'mixed',
+  'mixedProfile',
   'mixedOptions',
   'appliedVariants',
   'sensitivityStatus',
@@ -76,6 +79,7 @@ export function analysesToSave(s: AppState): SavedAnalyses | null {
     tradeoff: s.tradeoff,
     tradeoffOptions: s.tradeoffOptions,
     mixed: s.mixed,
+    mixedProfile: s.mixedProfile,
     mixedOptions: s.mixedOptions,
     appliedVariants: s.appliedVariants,
     running,
@@ -102,6 +106,7 @@ export function restoredAnalyses(saved: SavedAnalyses): Partial<AnalysisSlice> {
     tradeoffOptions: saved.tradeoffOptions,
     tradeoffStatus: partial(!!saved.tradeoff?.points.length, !!saved.tradeoff?.complete),
     mixed: saved.mixed,
+    mixedProfile: saved.mixedProfile ?? null,
     mixedOptions: saved.mixedOptions,
     mixedStatus: saved.mixed ? 'done' : 'idle',
     interrupted: saved.running,

@@ -14,6 +14,7 @@ import {
   completeStatistics,
   MissingStatisticsError,
   OutputScorer,
+  profileFits,
   profileWeightPrecision,
   selectMixedPrecision,
   applyBiasCorrection,
@@ -672,30 +673,38 @@ const api = {
   /**
    * Mixed precision: per-layer weight bits and granularity chosen from a noise profile (profiled once per variant,
    * candidates and image count; kept for the next target) to meet a size budget or a score floor, each
-   * configuration tried measured on the first `evalImages` evaluation images.
+   * configuration tried measured on the first `evalImages` evaluation images. `resume`: a profile the page kept
+   * (a cancelled one, or one from before a reload) that is continued or reused when it fits this request;
+   * `onProfile` gets the profile after each layer, for the page to keep; `fresh` profiles from the start.
    */
   async mixedPrecision(
     variantId: string,
-    opts: { choices: WeightChoice[]; profileImages: number; evalImages: number; target: MixedTarget },
+    opts: { choices: WeightChoice[]; profileImages: number; evalImages: number; target: MixedTarget; fresh?: boolean },
     onProgress?: OnProgress,
+    resume?: PrecisionProfile | null,
+    onProfile?: (partial: PrecisionProfile) => void,
   ): Promise<MixedPrecisionResult & { profile: PrecisionProfile }> {
     const v = variantOf(variantId);
     state.cancelled = false;
     const run = state.lastRun!;
     const signal = { get aborted() { return state.cancelled; } };
     const key = JSON.stringify([variantId, opts.choices, opts.profileImages]);
-    // A profile cancelled part way is kept, and continued by the next request for the same one.
-    let profile = run.profiles.get(key);
+    const profileIds = run.evalIds.slice(0, opts.profileImages);
+    // A profile cancelled part way is kept (here, and by the page through a reload), and continued by the next
+    // request for the same one.
+    let profile = opts.fresh ? undefined : run.profiles.get(key);
+    if (!profile && !opts.fresh && profileFits(resume, variantId, opts.choices, profileIds.length)) profile = resume;
     if (!profile?.complete) {
       const inputs: RtTensor[] = [];
-      for await (const s of tensors(run.evalIds.slice(0, opts.profileImages), run.preprocess, run.dims)) inputs.push(s.tensor);
-      const resume = profile;
+      for await (const s of tensors(profileIds, run.preprocess, run.dims)) inputs.push(s.tensor);
+      const partial = profile;
       profile = await withStatistics(variantId, [v.config], onProgress, () =>
         profileWeightPrecision(createWebSession, v, statsOf(variantId), inputs, {
           choices: opts.choices,
           onProgress: progressReporter('sensitivity', onProgress),
+          onLayer: onProfile,
           signal,
-          resume,
+          resume: partial,
         }),
       );
       run.profiles.set(key, profile);

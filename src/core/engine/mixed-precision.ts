@@ -162,6 +162,11 @@ function weightShape(model: ModelProto, index: GraphIndex, node: string): { para
   return { params: dims.reduce((a, b) => a * b, 1), channels: dims[axis] ?? 1 };
 }
 
+/** Whether a profile (partial or whole) was made for this variant, candidates and number of images: one a request can continue or reuse. */
+export function profileFits(p: PrecisionProfile | null | undefined, variantId: string, choices: WeightChoice[], samples: number): p is PrecisionProfile {
+  return !!p && p.variantId === variantId && p.samples === samples && JSON.stringify(p.choices) === JSON.stringify(choices);
+}
+
 /**
  * Step 1: the per-layer, per-candidate logits noise of a variant's weighted layers, on `inputs`
  * (1 + 1 + layers × choices models). Layer overrides the variant already has (a layer kept in FP32) stay.
@@ -199,7 +204,7 @@ export async function profileWeightPrecision(
     return s ? [{ node: r.node, op: r.op, ...s }] : [];
   });
   const quantizable = reference.graph!.node.filter((n) => !n.domain && QDQ_OPS[n.opType] !== undefined).map((n) => n.name);
-  const same = resume && resume.variantId === variant.id && resume.samples === inputs.length && JSON.stringify(resume.choices) === JSON.stringify(choices);
+  const same = profileFits(resume, variant.id, choices, inputs.length);
   const kept = same ? resume.layers.filter((l) => weighted.some((w) => w.node === l.node)) : [];
   const todo = weighted.filter((w) => !kept.some((l) => l.node === w.node));
   const total = inputs.length * ((kept.length ? 1 : 2) + todo.length * choices.length);

@@ -79,6 +79,11 @@ export interface AnalysisSlice {
   /** mixed precision: a size budget or a score floor, the candidates per layer, the images used */
   mixedOptions: MixedOptions;
   mixed: MixedResult | null;
+  /**
+   * the latest mixed-precision profile: growing while it profiles, partial after a cancel or a reload, whole
+   * after a result. A request with the same variant, candidates and images continues or reuses it.
+   */
+  mixedProfile: PrecisionProfile | null;
   mixedStatus: 'idle' | 'running' | 'done' | 'cancelled' | 'error';
   mixedProgress: ProgressEvent | null;
   mixedError: string | null;
@@ -153,6 +158,7 @@ export const createAnalysisSlice: StateCreator<AppState, [], [], AnalysisSlice> 
   mixedOptions: { target: 'size', budgetKB: null, floor: 60, metric: 'agreement', bits: [8, 6, 4], granularities: ['per-channel', 'per-tensor'], profileImages: 8, evalImages: 100 },
   gpuLatency: null,
   mixed: null,
+  mixedProfile: null,
   mixedStatus: 'idle',
   mixedProgress: null,
   mixedError: null,

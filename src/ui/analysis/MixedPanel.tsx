@@ -1,11 +1,11 @@
 import { useMemo } from 'react';
 
 import { scoreOf } from '../../core';
-import { applyMixedPrecision, cancelAnalysis, downloadText, mixedBitsSummary, mixedBudgetBytes, mixedCsv, runMixedPrecision, selectLayer } from '../../store/analysis-actions';
+import { applyMixedPrecision, cancelAnalysis, downloadText, mixedBitsSummary, mixedBudgetBytes, mixedCsv, resumableMixed, runMixedPrecision, selectLayer } from '../../store/analysis-actions';
 import type { MixedOptions } from '../../store/slices/analysis-slice';
 import { appStore, useAppShallow } from '../../store/store';
 import { bytes, db, pct } from '../format';
-import { CheckGroup, CountField, toggled } from './controls';
+import { CheckGroup, CountField, RunOrResume, toggled } from './controls';
 import { Plot } from './Plot';
 import { ProgressLine, stoppedBy } from './ProgressLine';
 import { mixedFigure } from './plots';
@@ -25,6 +25,7 @@ export function MixedPanel() {
     report: st.report,
     grid: st.tradeoff,
     interrupted: st.interrupted.includes('mixed'),
+    kept: resumableMixed(st),
   }));
   const set = (o: Partial<MixedOptions>) => appStore.setState({ mixedOptions: { ...s.o, ...o } });
   const labelled = s.report?.fp32.top1 !== null;
@@ -37,6 +38,8 @@ export function MixedPanel() {
   const running = s.status === 'running';
   const candidates = s.o.bits.length * s.o.granularities.length;
   const r = s.r;
+  // a profile cut short that the current options would continue
+  const partial = s.kept && !s.kept.complete ? s.kept : null;
   const floorUnit = s.o.metric === 'outputSqnrDb' ? 'dB' : '%';
   // The best uniform configuration within the same size, for comparison.
   const uniformWithin = r?.chosen ? uniform.filter((p) => p.packedSizeBytes <= r.chosen!.packedSizeBytes).sort((a, b) => b.outputSqnrDb - a.outputSqnrDb)[0] : undefined;
@@ -86,9 +89,14 @@ export function MixedPanel() {
         <CheckGroup legend="Granularity" options={GRANULARITIES} selected={s.o.granularities} onToggle={(g) => set({ granularities: toggled(s.o.granularities, g) })} />
         <CountField label="Profile images" value={s.o.profileImages} onChange={(profileImages) => set({ profileImages })} testId="mixed-profile-images" />
         <CountField label="Evaluation images" value={s.o.evalImages} onChange={(evalImages) => set({ evalImages })} testId="mixed-eval-images" />
-        <button type="button" disabled={running || candidates === 0} onClick={() => void runMixedPrecision()} data-testid="run-mixed">
-          Choose per-layer precision
-        </button>
+        <RunOrResume
+          id="mixed"
+          label="Choose per-layer precision"
+          resume={partial && `Profile the remaining layers (${partial.layers.length} kept) and choose`}
+          disabled={running || candidates === 0}
+          // without a partial profile a whole one is reused (a new target needs no new profile)
+          run={(fresh) => void runMixedPrecision({ fresh: fresh && partial !== null })}
+        />
         {running && (
           <button type="button" className="secondary" onClick={cancelAnalysis} data-testid="cancel-mixed">
             Cancel
@@ -97,13 +105,15 @@ export function MixedPanel() {
       </div>
       {s.progress && <ProgressLine progress={s.progress} label={s.progress.phase === 'sensitivity' ? 'Profiling layers' : 'Measuring configurations'} testId="mixed-progress" />}
       {s.error && <p className="error">{s.error}</p>}
-      {s.status === 'cancelled' && (
-        <p className="muted small" data-testid="mixed-cancelled">
-          Cancelled. The layers profiled so far are kept: running again with the same candidates and images continues from them.
+      {(s.status === 'cancelled' || (s.interrupted && !running)) && (
+        <p className="muted small" data-testid="mixed-partial">
+          {stoppedBy(s.status !== 'cancelled')}
+          {partial
+            ? ` while it profiled the layers. The ${partial.layers.length} layers profiled so far are kept: “Profile the remaining layers” continues from them (with the same candidates and images).`
+            : s.kept
+              ? ` while it measured configurations. The profile of all ${s.kept.layers.length} layers is kept: running again only measures.`
+              : ' before any layer was profiled: run again to profile from the start.'}
         </p>
-      )}
-      {s.interrupted && !s.r && s.status !== 'running' && (
-        <p className="muted small">{stoppedBy(true)} while this ran; the layers profiled so far are not kept: run again to profile from the start.</p>
       )}
       {r && (
         <div data-testid="mixed-result" data-met={r.chosen ? 'true' : 'false'} data-packed={r.chosen?.packedSizeBytes} data-target={r.target.value} data-agreement={r.chosen?.agreement} data-sqnr={r.chosen?.outputSqnrDb}>
