@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 
-import { collectPageErrors, runAndWait } from './helpers';
+import { collectPageErrors, profileRuns, runAndWait, startMixedProfile } from './helpers';
 
 test('analysis on the demo: graph, layer views, linked selection, sensitivity with an override, one image', async ({ page }, info) => {
   const errors = collectPageErrors(page);
@@ -222,18 +222,11 @@ test('calibration-size curve on the demo: every calibrator × size measured, CSV
 
   // Mixed precision cancelled while it profiles the layers, then run again: it continues from the layers
   // profiled (fewer model runs to go), and chooses.
-  await page.getByTestId('mixed-profile-images').fill('2');
-  await page.getByTestId('mixed-eval-images').fill('24');
-  await page.getByTestId('run-mixed').click();
-  const profiling = /Profiling layers (\d+) \/ (\d+)/;
-  await expect(page.getByTestId('mixed-progress')).toContainText(/Profiling layers ([4-9]\d|\d{3,}) \//, { timeout: 2 * 60_000 });
-  const first = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  const first = await startMixedProfile(page, 2, 24);
   await page.getByTestId('cancel-mixed').click();
   await expect(page.getByTestId('mixed-partial')).toContainText(/^Cancelled while it profiled the layers\. The \d+ layers profiled so far are kept/);
   await page.getByTestId('resume-mixed').click();
-  await expect(page.getByTestId('mixed-progress')).toContainText(profiling);
-  const again = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
-  expect(again).toBeLessThan(first);
+  expect(await profileRuns(page)).toBeLessThan(first);
   await expect(page.getByTestId('mixed-result')).toBeVisible({ timeout: 5 * 60_000 });
   expect(errors).toEqual([]);
 });

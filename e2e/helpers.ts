@@ -23,3 +23,24 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
 }
+
+/** The mixed-precision progress while it profiles: model runs done and to do. */
+const PROFILING = /Profiling layers (\d+) \/ (\d+)/;
+
+/** How many model runs the mixed-precision profile in progress has to do in all (from its progress line). */
+export async function profileRuns(page: Page): Promise<number> {
+  await expect(page.getByTestId('mixed-progress')).toContainText(PROFILING, { timeout: 2 * 60_000 });
+  return Number(PROFILING.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+}
+
+/**
+ * Starts mixed precision (on the bits tab's panel) with `profileImages` and `evalImages`, and waits until its
+ * profile has made 40 model runs, a few layers; returns how many the profile has to make in all.
+ */
+export async function startMixedProfile(page: Page, profileImages: number, evalImages: number): Promise<number> {
+  await page.getByTestId('mixed-profile-images').fill(String(profileImages));
+  await page.getByTestId('mixed-eval-images').fill(String(evalImages));
+  await page.getByTestId('run-mixed').click();
+  await expect(page.getByTestId('mixed-progress')).toContainText(/Profiling layers ([4-9]\d|\d{3,}) \//, { timeout: 2 * 60_000 });
+  return profileRuns(page);
+}

@@ -6,7 +6,7 @@ import { expect, test } from '@playwright/test';
 
 import { writeImages } from '../test/images';
 import { tinyClassifier } from '../test/tiny-model';
-import { collectPageErrors, runAndWait, shownFraction } from './helpers';
+import { collectPageErrors, profileRuns, runAndWait, shownFraction, startMixedProfile } from './helpers';
 
 test('a reload in the middle of the analysis brings back the model, settings, results and the view', async ({ page }) => {
   const errors = collectPageErrors(page);
@@ -95,12 +95,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   // Mixed precision reloaded while it profiles the layers: the layers profiled are kept and it continues from
   // them (fewer model runs to go than the first attempt had).
   await page.getByTestId('tab-bits').click();
-  await page.getByTestId('mixed-profile-images').fill('2');
-  await page.getByTestId('mixed-eval-images').fill('8');
-  await page.getByTestId('run-mixed').click();
-  const profiling = /Profiling layers (\d+) \/ (\d+)/;
-  await expect(page.getByTestId('mixed-progress')).toContainText(/Profiling layers ([4-9]\d|\d{3,}) \//, { timeout: 2 * 60_000 });
-  const first = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  const first = await startMixedProfile(page, 2, 8);
   await settled();
   await page.reload();
   await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 5 * 60_000 });
@@ -108,8 +103,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   await expect(page.getByTestId('mixed-profile-images')).toHaveValue('2');
   await page.screenshot({ path: info.outputPath('mixed-after-reload.png') });
   await page.getByTestId('resume-mixed').click();
-  await expect(page.getByTestId('mixed-progress')).toContainText(profiling, { timeout: 2 * 60_000 });
-  const again = Number(profiling.exec(await page.getByTestId('mixed-progress').innerText())![2]);
+  const again = await profileRuns(page);
   expect(again).toBeLessThan(first);
   await expect(page.getByTestId('mixed-result')).toBeVisible({ timeout: 5 * 60_000 });
   expect(errors).toEqual([]);
