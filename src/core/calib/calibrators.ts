@@ -91,10 +91,13 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
   const A = new Float64Array(n + 1);
   const ALA = new Float64Array(n + 1);
   const NZ = new Int32Array(n + 1);
+  /** each bin's a ln a (0 for an empty one) */
+  const aLnA = new Float64Array(n);
   for (let k = 0; k < n; k++) {
     const a = abs[k];
+    aLnA[k] = a > 0 ? a * Math.log(a) : 0;
     A[k + 1] = A[k] + a;
-    ALA[k + 1] = ALA[k] + (a > 0 ? a * Math.log(a) : 0);
+    ALA[k + 1] = ALA[k] + aLnA[k];
     NZ[k + 1] = NZ[k] + (a > 0 ? 1 : 0);
   }
   const total = A[n];
@@ -126,7 +129,7 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
     if (total === 0 || Q === 0) return;
     const P = total;
     const last = abs[i - 1];
-    const lastLnLast = last > 0 ? last * Math.log(last) : 0;
+    const lastLnLast = aLnA[i - 1];
     // Summed over the levels, the Σ a ln a and S ln(Q/P) parts telescope to prefix sums (bin i−1 excluded):
     // only Σ S ln v needs the levels, one logarithm each.
     const head = ALA[i] - lastLnLast + (Q - last) * Math.log(Q / P);
@@ -162,9 +165,10 @@ export function entropyThreshold(abs: Float64Array, width: number, levels: numbe
     }
   };
   // The best is often a candidate whose levels change width next (i = kL − 1, kL) or the whole histogram (i = n):
-  // those first, so the bound skips the most, then every other one.
+  // those first, so the bound skips the most, then every other one. The widest first: a narrow candidate the
+  // bound skips needs no table entries of its widths.
   const early = (i: number) => i === n || i % levels === 0 || i % levels === levels - 1;
-  for (let i = levels; i <= n; i++) if (early(i)) consider(i);
+  for (let i = n; i >= levels; i--) if (early(i)) consider(i);
   for (let i = levels; i <= n; i++) if (!early(i)) consider(i);
   return (bestI + 0.5) * width;
 }
