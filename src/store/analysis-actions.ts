@@ -421,7 +421,8 @@ export async function runMixedPrecision({ fresh = false } = {}): Promise<void> {
   const { analysisVariant: id, mixedOptions: o, report } = get();
   if (!report) return;
   const resume = fresh ? null : resumableMixed(get());
-  set((s) => ({ mixedStatus: 'running', mixedError: null, mixedProgress: null, interrupted: s.interrupted.filter((x) => x !== 'mixed') }));
+  // the kept profile is always the latest request's: one this request does not continue makes way
+  set((s) => ({ mixedStatus: 'running', mixedError: null, mixedProgress: null, interrupted: s.interrupted.filter((x) => x !== 'mixed'), ...(resume ? {} : { mixedProfile: null }) }));
   try {
     const r = await engine().mixedPrecision(
       id,

@@ -26,6 +26,7 @@ export function MixedPanel() {
     grid: st.tradeoff,
     interrupted: st.interrupted.includes('mixed'),
     kept: resumableMixed(st),
+    profile: st.mixedProfile,
   }));
   const set = (o: Partial<MixedOptions>) => appStore.setState({ mixedOptions: { ...s.o, ...o } });
   const labelled = s.report?.fp32.top1 !== null;
@@ -108,11 +109,13 @@ export function MixedPanel() {
       {(s.status === 'cancelled' || (s.interrupted && !running)) && (
         <p className="muted small" data-testid="mixed-partial">
           {stoppedBy(s.status !== 'cancelled')}
-          {partial
-            ? ` while it profiled the layers. The ${partial.layers.length} layers profiled so far are kept: “Profile the remaining layers” continues from them (with the same candidates and images).`
-            : s.kept
-              ? ` while it measured configurations. The profile of all ${s.kept.layers.length} layers is kept: running again only measures.`
-              : ' before any layer was profiled: run again to profile from the start.'}
+          {!s.profile
+            ? ' before any layer was profiled: run again to profile from the start.'
+            : !s.profile.complete
+              ? ` while it profiled the layers. The ${s.profile.layers.length} layers profiled so far are kept: ${
+                  partial ? '“Profile the remaining layers” continues from them.' : 'set the candidates, images and analysed variant back to what they were to continue from them.'
+                }`
+              : ` while it measured configurations. The profile of all ${s.profile.layers.length} layers is kept${s.kept ? ': running again only measures.' : ' for the candidates, images and variant it was made with.'}`}
         </p>
       )}
       {r && (
