@@ -1,11 +1,10 @@
 import { expect, test } from '@playwright/test';
 
-import { collectPageErrors, profileRuns, runAndWait, startMixedProfile } from './helpers';
+import { collectPageErrors, openDemo, profileRuns, runAndWait, startMixedProfile } from './helpers';
 
 test('analysis on the demo: graph, layer views, linked selection, sensitivity with an override, one image', async ({ page }, info) => {
   const errors = collectPageErrors(page);
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await openDemo(page);
   // Before a run the images are shown with their split; the grid draws only the rows in view.
   const grid = page.getByTestId('dataset-grid');
   await expect(grid).toHaveAttribute('data-count', '200');
@@ -126,8 +125,7 @@ test('analysis on the demo: graph, layer views, linked selection, sensitivity wi
 
 test('calibration-size curve on the demo: every calibrator × size measured, CSV with its configuration', async ({ page }, info) => {
   const errors = collectPageErrors(page);
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await openDemo(page);
   await runAndWait(page);
   await page.getByTestId('tab-calibration').click();
   expect(decodeURIComponent(new URL(page.url()).hash)).toContain('tab=calibration');

@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 
 import { compareWithNode } from './compare-node';
-import { collectPageErrors, runAndWait, shownFraction } from './helpers';
+import { collectPageErrors, openDemo, runAndWait, shownFraction } from './helpers';
 
 test('the built-in demo loads on first start, quantizes, and its export runs the same in onnxruntime-node', async ({ page }, info) => {
   const errors = collectPageErrors(page);
@@ -68,8 +68,7 @@ test('a file that is not an ONNX model gets a clear error and the loaded model s
 });
 
 test('a run can be cancelled, and the workbench is ready for the next one', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await openDemo(page);
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('progress')).toContainText(/Calibrating|Evaluating/);
   await page.getByTestId('cancel-button').click();
@@ -82,8 +81,7 @@ test('a run can be cancelled, and the workbench is ready for the next one', asyn
 });
 
 test('the tensor the model receives is previewed per channel, follows the preset, and the preset is remembered for this model', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await openDemo(page);
   const ch = (i: number) => page.getByTestId(`tensor-channel-${i}`);
   // PP-OCR: RGB in [−1, 1].
   await expect(ch(0)).toHaveAttribute('data-source', 'R');

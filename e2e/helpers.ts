@@ -11,6 +11,23 @@ export async function shownFraction(page: Page, testId: string): Promise<number>
   return Number(m[1]) / 100;
 }
 
+/**
+ * Opens the workbench with its built-in demo and waits for the demo's 200 images; with `counts`, sets how many
+ * calibrate and how many are evaluated.
+ */
+export async function openDemo(page: Page, counts?: { calib: number; evaluate: number }): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  if (!counts) return;
+  await page.getByTestId('calib-count').fill(String(counts.calib));
+  await page.getByTestId('eval-count').fill(String(counts.evaluate));
+}
+
+/** Waits until the page has saved everything it started saving (the workspace in IndexedDB). */
+export function savesSettled(page: Page): Promise<void> {
+  return page.evaluate(() => (globalThis as unknown as { quantscope: { savesSettled: () => Promise<void> } }).quantscope.savesSettled());
+}
+
 export async function runAndWait(page: Page): Promise<void> {
   await page.getByTestId('run-button').click();
   await expect(page.getByTestId('progress')).toBeVisible();

@@ -7,7 +7,7 @@ import type { Page, TestInfo } from '@playwright/test';
 
 import { writeImages } from '../test/images';
 import { tinyClassifier } from '../test/tiny-model';
-import { SHARED, collectPageErrors } from './helpers';
+import { SHARED, collectPageErrors, openDemo } from './helpers';
 
 async function num(page: Page, testId: string): Promise<number> {
   const t = await page.getByTestId(testId).innerText();
@@ -86,10 +86,7 @@ async function walkLessons(page: Page, info: TestInfo, tag: string) {
 
 test('learn mode walks every lesson on the demo; another model gives other numbers; a chart opens the analysis', async ({ page }, info) => {
   const errors = collectPageErrors(page);
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
-  await page.getByTestId('calib-count').fill('32');
-  await page.getByTestId('eval-count').fill('16');
+  await openDemo(page, { calib: 32, evaluate: 16 });
   await page.getByTestId('learn-toggle').click();
   // Before any run the lessons offer one.
   await page.getByTestId('learn-run').click();

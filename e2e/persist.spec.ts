@@ -6,14 +6,11 @@ import { expect, test } from '@playwright/test';
 
 import { writeImages } from '../test/images';
 import { tinyClassifier } from '../test/tiny-model';
-import { collectPageErrors, profileRuns, runAndWait, shownFraction, startMixedProfile } from './helpers';
+import { collectPageErrors, openDemo, profileRuns, runAndWait, savesSettled, shownFraction, startMixedProfile } from './helpers';
 
 test('a reload in the middle of the analysis brings back the model, settings, results and the view', async ({ page }) => {
   const errors = collectPageErrors(page);
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
-  await page.getByTestId('calib-count').fill('60');
-  await page.getByTestId('eval-count').fill('40');
+  await openDemo(page, { calib: 60, evaluate: 40 });
   await page.getByTestId('calibrator-select').selectOption('percentile');
   await runAndWait(page);
   const agreement = await shownFraction(page, 'per-tensor-agreement');
@@ -43,11 +40,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   test.setTimeout(10 * 60_000);
   const errors = collectPageErrors(page);
   const table = page.locator('table[data-testid=sensitivity-table] tbody tr');
-  const settled = () => page.evaluate(() => (globalThis as unknown as { quantscope: { savesSettled: () => Promise<void> } }).quantscope.savesSettled());
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
-  await page.getByTestId('calib-count').fill('40');
-  await page.getByTestId('eval-count').fill('40');
+  await openDemo(page, { calib: 40, evaluate: 40 });
   await runAndWait(page);
   await page.getByTestId('tab-sensitivity').click();
   await page.getByTestId('sensitivity-images').fill('3');
@@ -57,7 +50,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   // it shows), so at least these are kept; more may have come in between.
   const before = await table.count();
   expect(before).toBeGreaterThanOrEqual(2);
-  await settled();
+  await savesSettled(page);
 
   // Reloaded while it measures: the run is made again and the layers measured so far are back.
   await page.reload();
@@ -84,7 +77,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   await page.getByTestId('apply-overrides').click();
   await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 3 * 60_000 });
   const fixed = await shownFraction(page, 'per-tensor+fix-agreement');
-  await settled();
+  await savesSettled(page);
   await page.reload();
   await expect(page.getByTestId('variant-per-tensor+fix')).toBeVisible({ timeout: 5 * 60_000 });
   await expect(page.getByTestId('variant-per-tensor+fix')).toContainText('kept in FP32');
@@ -96,7 +89,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
   // them (fewer model runs to go than the first attempt had).
   await page.getByTestId('tab-bits').click();
   const first = await startMixedProfile(page, 2, 8);
-  await settled();
+  await savesSettled(page);
   await page.reload();
   await expect(page.getByTestId('analysis')).toBeVisible({ timeout: 5 * 60_000 });
   await expect(page.getByTestId('mixed-partial')).toContainText(/^Interrupted when the page reloaded or the engine restarted while it profiled the layers\. The \d+ layers profiled so far are kept/, { timeout: 5 * 60_000 });
@@ -111,10 +104,7 @@ test('experiments survive a reload: a sensitivity cut short keeps its layers and
 
 test('a run cancelled while it evaluates keeps its figures on the images evaluated, and a reload brings back that same run', async ({ page }, info) => {
   const errors = collectPageErrors(page);
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
-  await page.getByTestId('calib-count').fill('20');
-  await page.getByTestId('eval-count').fill('180');
+  await openDemo(page, { calib: 20, evaluate: 180 });
   // Every evaluated image also compares every layer: a slower evaluation, time to cancel it part way.
   await page.getByTestId('sqnr-samples').fill('180');
   await page.getByTestId('run-button').click();
@@ -131,7 +121,7 @@ test('a run cancelled while it evaluates keeps its figures on the images evaluat
   await expect(page.getByTestId('layer-table')).toBeVisible();
   await page.getByTestId('partial-notice').scrollIntoViewIfNeeded();
   await page.screenshot({ path: info.outputPath('partial-run.png') });
-  await page.evaluate(() => (globalThis as unknown as { quantscope: { savesSettled: () => Promise<void> } }).quantscope.savesSettled());
+  await savesSettled(page);
 
   await page.reload();
   await expect(page.getByTestId('partial-notice')).toHaveText(notice, { timeout: 5 * 60_000 });
@@ -168,10 +158,7 @@ test('an engine crash is survived: the user is told which step failed, the works
 });
 
 test('results export as one file and import again on a fresh page, with the view they were saved with', async ({ page, browser }, info) => {
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
-  await page.getByTestId('calib-count').fill('40');
-  await page.getByTestId('eval-count').fill('40');
+  await openDemo(page, { calib: 40, evaluate: 40 });
   await runAndWait(page);
   const agreement = await shownFraction(page, 'per-channel-agreement');
   const rows = await page.locator('table[data-testid=layer-table] tbody tr').count();

@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 import { makeAttrInt, makeAttrInts, makeNode, makeTensor, serializeModel } from '../src/core/onnx/model';
 import { writeImages } from '../test/images';
 import { tinyModel } from '../test/tiny-model';
+import { openDemo } from './helpers';
 
 const EVIL = '<img src=x onerror=alert(1)>';
 
@@ -53,8 +54,7 @@ test('names from a model file are shown as text and never run as HTML or script'
     dialogs.push(d.message());
     await d.dismiss();
   });
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
+  await openDemo(page);
   await page.getByTestId('model-input').setInputFiles({ name: `${EVIL}.onnx`, mimeType: 'application/octet-stream', buffer: evilModel() });
   await expect(page.getByTestId('model-info')).toContainText(`${EVIL}.onnx`);
   // The demo's text lines make way for the user's model; it gets images of its own.

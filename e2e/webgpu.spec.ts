@@ -2,17 +2,14 @@ import { expect, test } from '@playwright/test';
 
 // @ts-expect-error: plain .mjs helper shared with the npm scripts
 import { CHROMIUM_ARGS, findChromium } from '../scripts/chromium.mjs';
-import { collectPageErrors, runAndWait } from './helpers';
+import { collectPageErrors, openDemo, runAndWait } from './helpers';
 
 // Headless Chromium offers a software WebGPU adapter with this flag: right for checking numbers, not for speed.
 test.use({ launchOptions: { executablePath: findChromium() ?? undefined, args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] } });
 
 test('WebGPU times next to FP32 on the demo, each output checked against WASM', async ({ page }, info) => {
   const errors = collectPageErrors(page);
-  await page.goto('/');
-  await expect(page.getByTestId('image-count')).toContainText('200 images');
-  await page.getByTestId('calib-count').fill('20');
-  await page.getByTestId('eval-count').fill('20');
+  await openDemo(page, { calib: 20, evaluate: 20 });
   await runAndWait(page);
   await page.getByTestId('tab-bits').click();
   const panel = page.getByTestId('tradeoff-panel');
