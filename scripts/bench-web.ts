@@ -21,6 +21,9 @@ export interface WebModel {
   imageDims: number[];
   /** served to the bare bench */
   bytes: { fp32: Uint8Array; perTensor: Uint8Array; perChannel: Uint8Array; calibration: Uint8Array; allActivations: Uint8Array };
+  /** the calibration's observed graph input (null: not collected) and the tensors it derives (output → parts) */
+  input: string | null;
+  derived: [string, string[]][];
   /** N preprocessed images back to back (float32) */
   inputs: Float32Array;
   images: number;
@@ -146,7 +149,7 @@ export async function openBarePage(browser: Browser, origin: string, models: Web
         images: m.images,
         threads,
         batch,
-        statistics,
+        ...(statistics ? { statistics: { input: m.input, derived: m.derived } } : {}),
       };
       const result = await page
         .evaluate((r) => (globalThis as unknown as Win).bareBench(r), req)

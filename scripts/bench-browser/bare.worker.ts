@@ -26,7 +26,10 @@ async function bench(r: BareRequest): Promise<BareResult> {
     const t0 = performance.now();
     const out = await session.run({ [inputName]: new ort.Tensor('float32', data, [r.batch, ...r.imageDims]) });
     const t1 = performance.now();
-    if (stats) for (const [name, t] of Object.entries(out)) stats.observe(name, t.data as Float32Array);
+    if (stats) {
+      if (r.statistics!.input !== null) stats.observe(r.statistics!.input, data);
+      for (const [name, t] of Object.entries(out)) stats.observe(name, t.data as Float32Array);
+    }
     runMs += t1 - t0;
     statisticsMs += performance.now() - t1;
     for (const t of Object.values(out)) t.dispose();
@@ -36,6 +39,11 @@ async function bench(r: BareRequest): Promise<BareResult> {
   runMs = statisticsMs = 0;
   const t = performance.now();
   for (let i = 0; i < runs; i++) await run(i * r.batch);
+  if (stats) {
+    const t2 = performance.now();
+    for (const [name, parts] of r.statistics!.derived) stats.deriveUnion(name, parts);
+    statisticsMs += performance.now() - t2;
+  }
   const seconds = (performance.now() - t) / 1000;
   await session.release();
   return {

@@ -8,8 +8,11 @@ export interface BareRequest {
   images: number;
   threads: number;
   batch: number;
-  /** fold every fetched output into the workbench's statistics after each run (core/calib/stats), timed apart */
-  statistics?: boolean;
+  /**
+   * fold the input and every fetched output into the workbench's statistics after each run (core/calib/stats),
+   * timed apart, and derive the tensors the calibration derives (output → parts) as it does, at the end
+   */
+  statistics?: { input: string | null; derived: [string, string[]][] };
 }
 
 export interface BareResult {

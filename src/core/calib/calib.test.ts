@@ -7,7 +7,7 @@ import { computeScaleZeroPoint, dequantizeValue, qRange, quantizeValue } from '.
 import type { RangeScheme } from './calibrators';
 import { CALIBRATOR_DEFAULTS, calibrateRange, entropyThreshold, expectedSquaredError, foldAbs } from './calibrators';
 import type { Histogram } from './histogram';
-import { addValues, binEdge, binWidth, emptyHistogram, histogramQuantile, mergeHistograms } from './histogram';
+import { addValues, binEdge, binWidth, emptyHistogram, histogramQuantile, mergeHistograms, unionHistogram } from './histogram';
 import { ActivationStats } from './stats';
 
 const hist = (...batches: number[][]) => batches.reduce<Histogram>((h, b) => addValues(h, Float32Array.from(b), 128), emptyHistogram());
@@ -123,6 +123,58 @@ describe('streaming histogram', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("a union's statistics (a Concat's output from its inputs') equal observing the joined values: the same counts, at the same bin width unless the first batch's parts together spanned more (property)", () => {
+    // Each batch: up to three parts, ReLU-like (non-negative, a third zeros) or signed; long enough parts take the
+    // WebAssembly counting path. A part may be listed twice, as in Concat(x, x).
+    const value = (relu: boolean) => (relu ? fc.oneof(fc.constant(0), fc.float({ min: 0, max: 60, noNaN: true })) : fc.float({ min: -60, max: 60, noNaN: true }));
+    const part = (relu: boolean) => fc.array(value(relu), { minLength: 1, maxLength: 400 });
+    const batches = fc.boolean().chain((relu) =>
+      fc.tuple(fc.constant(relu), fc.array(fc.array(part(relu), { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 5 }), fc.constantFrom(['a', 'b'], ['a', 'b', 'c'], ['a', 'a'], ['b'])),
+    );
+    const span = (xs: number[]) => {
+      const lo = Math.min(...xs.map(Math.fround));
+      const hi = Math.max(...xs.map(Math.fround));
+      return Math.max(hi - lo, Math.abs(hi), Math.abs(lo));
+    };
+    fc.assert(
+      fc.property(batches, fc.constantFrom(32, 256), ([relu, bs, names], maxBins) => {
+        const derived = new ActivationStats(maxBins);
+        const direct = new ActivationStats(maxBins);
+        const of = (b: number[][], n: string) => b['abc'.indexOf(n)];
+        for (const b of bs) {
+          for (const n of new Set(names)) derived.observe(n, Float32Array.from(of(b, n)));
+          direct.observe('joined', Float32Array.from(names.flatMap((n) => of(b, n))));
+        }
+        derived.deriveUnion('joined', names);
+        const [u, d] = [derived.histograms.get('joined')!, direct.histograms.get('joined')!];
+        expect([u.min, u.max, u.total]).toEqual([d.min, d.max, d.total]);
+        expect(u.exp).toBeLessThanOrEqual(d.exp);
+        for (let i = 0; i <= d.counts.length; i++) expect(countBelow(u, binEdge(d, i))).toBe(countBelow(d, binEdge(d, i)));
+        const first = names.map((n) => of(bs[0], n));
+        if (relu || span(first.flat()) <= Math.max(...first.map(span))) expect({ ...u, counts: [...u.counts] }).toEqual({ ...d, counts: [...d.counts] });
+        // the parts' own statistics are left as they were
+        for (const n of new Set(names)) expect(derived.histograms.get(n)).not.toBe(u);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a union of one part is a copy, a union with a part of another type than float is not float, and an unobserved part is an error', () => {
+    const s = new ActivationStats();
+    s.observe('x', Float32Array.of(1, 2, 3));
+    s.observe('shape', BigInt64Array.of(1n, 3n));
+    s.deriveUnion('y', ['x']);
+    const [x, y] = [s.histograms.get('x')!, s.histograms.get('y')!];
+    expect(y).not.toBe(x);
+    expect(y.counts).not.toBe(x.counts);
+    expect({ ...y, counts: [...y.counts] }).toEqual({ ...x, counts: [...x.counts] });
+    s.deriveUnion('dims', ['shape', 'shape']);
+    expect(s.nonFloat.has('dims')).toBe(true);
+    expect(s.histograms.has('dims')).toBe(false);
+    expect(() => s.deriveUnion('z', ['x', 'nowhere'])).toThrow(/z cannot be derived: nowhere was not observed/);
+    expect(unionHistogram([])).toEqual(emptyHistogram());
   });
 
   it('never exceeds the bin budget and keeps every value in a bin', () => {

@@ -235,6 +235,20 @@ export function mergeHistograms(a: Histogram, b: Histogram, maxBins = DEFAULT_MA
 }
 
 /**
+ * The histogram of the values of all `parts` together: their merge (a Concat's output holds exactly its inputs'
+ * values, a Reshape's its input's), always a new object. On the shared lattice its counts are the ones
+ * observing the joined values would give, at the bin width observing them would pick or a finer one. The width
+ * is the same unless the parts' first batch together spanned more than any one part did (values of both signs
+ * spread across parts; never a ReLU's outputs): a first batch's width follows its extent, later ones only grow
+ * it to fit `maxBins`, and both are the same for the parts' merge.
+ */
+export function unionHistogram(parts: Histogram[], maxBins = DEFAULT_MAX_BINS): Histogram {
+  let h = emptyHistogram();
+  for (const p of parts) h = mergeHistograms(h, p, maxBins);
+  return parts.includes(h) ? { ...h, counts: h.counts.slice() } : h;
+}
+
+/**
  * Adds b into a in place when the merge would keep a's grid (same bin width and bins: b lies within a's span
  * at a's width, and is no finer); returns whether it did. What mergeHistograms(a, b) returns then, without
  * allocating (merging 100 per-image histograms of every tensor allocated ~1 GB).

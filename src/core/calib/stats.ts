@@ -2,7 +2,7 @@ import type { TensorRange } from '../quant/qdq';
 import type { CalibratorId, CalibratorOptions, RangeScheme } from './calibrators';
 import { CALIBRATOR_DEFAULTS, calibrateRange } from './calibrators';
 import type { Histogram } from './histogram';
-import { DEFAULT_MAX_BINS, addValues, emptyHistogram, mergeHistograms, mergeInPlace } from './histogram';
+import { DEFAULT_MAX_BINS, addValues, emptyHistogram, mergeHistograms, mergeInPlace, unionHistogram } from './histogram';
 
 /**
  * Everything calibration keeps of the activations: per float tensor an exact min/max and a mergeable
@@ -32,6 +32,26 @@ export class ActivationStats {
       return;
     }
     this.histograms.set(name, addValues(this.histograms.get(name) ?? emptyHistogram(), data, this.maxBins, this.headroom));
+  }
+
+  /**
+   * Sets the statistics of `name` to those of the values of `parts` together (a tensor that holds exactly those
+   * values: a Concat's output, a Reshape's), from their statistics: no need to fetch and count it. A part of
+   * another type than float makes it one too.
+   */
+  deriveUnion(name: string, parts: readonly string[]): void {
+    this.version++;
+    if (parts.some((p) => this.nonFloat.has(p))) {
+      this.histograms.delete(name);
+      this.nonFloat.add(name);
+      return;
+    }
+    const hs = parts.map((p) => {
+      const h = this.histograms.get(p);
+      if (!h) throw new Error(`The statistics of ${name} cannot be derived: ${p} was not observed.`);
+      return h;
+    });
+    this.histograms.set(name, unionHistogram(hs, this.maxBins));
   }
 
   /** Histograms this object made by merging (others may be shared with the statistics they came from). */

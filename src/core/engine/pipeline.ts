@@ -8,7 +8,8 @@ import { activationScheme } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { buildQdqModel, carrierOf, requireStatistics } from '../quant/qdq';
 import type { QdqResult, TensorRange } from '../quant/qdq';
-import { withExtraOutputs, nodeOutputs } from './instrument';
+import { nodeOutputs, planPass, withExtraOutputs } from './instrument';
+import type { PassPlan } from './instrument';
 import type { RtSession, RtTensor, SessionFactory } from './runtime';
 import { CancelledError, throwIfAborted } from './runtime';
 import type { Cancel } from './runtime';
@@ -72,6 +73,8 @@ export interface CalibrationTiming {
   /** float tensors collected (those the int8 models read), of how many the model has; set by prepareVariants */
   tensors?: number;
   floatTensors?: number;
+  /** of those, how many the pass derived from others' statistics instead of fetching them (see planPass) */
+  derived?: number;
 }
 
 export function emptyCalibrationTiming(): CalibrationTiming {
@@ -91,9 +94,18 @@ export async function observeSamples(
   { onProgress = () => {}, signal, only, timing, select }: PassOptions = {},
 ): Promise<void> {
   const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
-  let names = nodeOutputs(model).filter((n) => !only || only.has(n));
+  let wanted = nodeOutputs(model).filter((n) => !only || only.has(n));
   let observeInput = !only || only.has(inputName);
-  let session = await createSession(serializeModel(withExtraOutputs(model, names)));
+  let plan = planPass(model, wanted, observeInput ? inputName : null);
+  let session = await createSession(serializeModel(withExtraOutputs(model, plan.fetch)));
+  // The derived tensors' statistics are merged from their parts' once the statistics have seen their samples:
+  // after the first sample (`select` reads them), and at the end for every statistics object (per-image ones
+  // too), also when the pass stops early.
+  const underived = new Map<ActivationStats, PassPlan['derived']>();
+  const derive = () => {
+    for (const [stats, derived] of underived) for (const [name, parts] of derived) stats.deriveUnion(name, parts);
+    underived.clear();
+  };
   try {
     let done = 0;
     let read = performance.now();
@@ -101,11 +113,12 @@ export async function observeSamples(
       const t0 = performance.now();
       throwIfAborted(signal);
       const stats = statsFor();
-      const outs = await session.run({ [inputName]: t }, names);
+      const outs = await session.run({ [inputName]: t }, plan.fetch);
       const t1 = performance.now();
       if (observeInput) stats.observe(inputName, t.data as Float32Array);
-      for (const n of names) stats.observe(n, outs[n].data as Float32Array);
+      for (const n of plan.fetch) stats.observe(n, outs[n].data as Float32Array);
       stats.samples++;
+      underived.set(stats, plan.derived);
       const t2 = performance.now();
       if (timing && done > 0) {
         timing.samples++;
@@ -114,13 +127,15 @@ export async function observeSamples(
         timing.statisticsMs += t2 - t1;
       }
       if (done === 0 && select) {
+        derive();
         const keep = select(stats);
         stats.retain(keep);
         observeInput &&= keep.has(inputName);
-        const narrowed = names.filter((n) => keep.has(n));
-        if (narrowed.length < names.length) {
-          names = narrowed;
-          const next = await createSession(serializeModel(withExtraOutputs(model, names)));
+        wanted = wanted.filter((n) => keep.has(n));
+        const fetched = plan.fetch;
+        plan = planPass(model, wanted, observeInput ? inputName : null);
+        if (plan.fetch.length !== fetched.length || plan.fetch.some((n, i) => n !== fetched[i])) {
+          const next = await createSession(serializeModel(withExtraOutputs(model, plan.fetch)));
           await session.release();
           session = next;
         }
@@ -129,6 +144,14 @@ export async function observeSamples(
       read = performance.now();
     }
   } finally {
+    const t = performance.now();
+    const last = [...underived.keys()].at(-1);
+    derive();
+    if (timing) {
+      timing.statisticsMs += performance.now() - t;
+      // the derived tensors the statistics keep as float ones
+      if (last) timing.derived = (timing.derived ?? 0) + [...plan.derived.keys()].filter((n) => last.histograms.has(n)).length;
+    }
     await session.release();
   }
 }

@@ -64,6 +64,9 @@ describe('calibration time in the run summary', () => {
     for (const bad of [{ tensors: 60, floatTensors: 59 }, { tensors: 2.5, floatTensors: 59 }, { tensors: '<b>29</b>', floatTensors: 59 }, { tensors: 29 }]) {
       expect(calibrationTimeText({ ...t, ...bad } as never)).toBe('model 10.0 ms, statistics 2.0 ms, reading 1.0 ms');
     }
+    const sq = 'model 10.0 ms, statistics 2.0 ms, reading 1.0 ms; statistics of the 41 of 67 tensors the int8 models read';
+    expect(calibrationTimeText({ ...t, tensors: 41, floatTensors: 67, derived: 8 })).toBe(`${sq} (8 of them, such as a Concat's output, merged from their inputs' instead of fetched)`);
+    for (const derived of [0, 42, 1.5, -1, '8']) expect(calibrationTimeText({ ...t, tensors: 41, floatTensors: 67, derived } as never)).toBe(sq);
   });
 
   it('is left out when nothing was timed (old results, or one calibration image)', () => {
