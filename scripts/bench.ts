@@ -8,7 +8,7 @@ import { ActivationStats } from '../src/core/calib/stats';
 import type { CalibratorId } from '../src/core/calib/calibrators';
 import { searchRanges } from '../src/core/calib/range-search';
 import { collectPerImageStatistics, curveTensors, doublingSizes, permutation, rangeTensors } from '../src/core/engine/calibration-curve';
-import { calibrationTensors } from '../src/core/engine/coverage';
+import { configsTensors } from '../src/core/engine/coverage';
 import { buildVariant, collectStatistics, emptyCalibrationTiming } from '../src/core/engine/pipeline';
 import { qRange } from '../src/core/quant/qparams';
 import { nodeOutputs, planPass, withExtraOutputs } from '../src/core/engine/instrument';
@@ -79,7 +79,7 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   const names = nodeOutputs(model);
   const allActivations = serializeModel(withExtraOutputs(model, names));
   const configs = (['per-tensor', 'per-channel'] as const).map((g) => ({ ...defaultQuantConfig, weightGranularity: g }));
-  const select = (first: ActivationStats) => new Set(configs.flatMap((c) => [...calibrationTensors(model, c, first)]));
+  const select = (first: ActivationStats) => configsTensors(model, configs, first);
   const t0 = performance.now();
   const timing = emptyCalibrationTiming();
   const stats = await collectStatistics(fused, model, iterate(inputs), inputs.length, { timing, select });

@@ -80,7 +80,7 @@ import { decodeToRgb } from './decode';
 import { decodeImage } from './decode-pool';
 import { renderDemoImages } from './demo-images';
 import { webRangeHelper } from './range-helper';
-import { createWebSession, webRuntimeLabel } from './web-session';
+import { createWebSession, startRuntime, webRuntimeLabel } from './web-session';
 import { unzipFiles } from './zip';
 
 interface ImageEntry extends ImageInfo {
@@ -290,6 +290,8 @@ const api = {
     state.variants = [];
     // Labels depend on the model's output space.
     relabel();
+    // while the images are read: a Run starts with the runtime ready
+    void startRuntime();
     return { info, images: state.images.map(publicInfo) };
   },
 

@@ -57,13 +57,20 @@ export function observableTensors(model: ModelProto): string[] {
   return [input, ...nodeOutputs(model)];
 }
 
+/**
+ * The tensors builds of `configs` read or quantize, together. Weight granularity and bits leave which
+ * activations a build reads as they are: one build per rest (a trade-off grid of 36 configurations needs 3, a
+ * per-tensor and per-channel pair 1). The builds' own check catches anything this misses.
+ */
+export function configsTensors(fp32: ModelProto, configs: QuantConfig[], stats: ActivationStats): Set<string> {
+  const distinct = [...new Map(configs.map((c) => [JSON.stringify({ ...c, weightGranularity: null, weightBits: null }), c])).values()];
+  return new Set(distinct.flatMap((c) => [...calibrationTensors(fp32, c, stats)]));
+}
+
 /** The tensors builds of `configs` read or quantize (all observable ones for 'all') that `stats` have not collected. */
 export function missingTensors(fp32: ModelProto, configs: QuantConfig[] | 'all', stats: ActivationStats): Set<string> {
-  // Weight granularity and bits leave which activations a build reads as they are: one build per rest (a
-  // trade-off grid of 36 configurations needs 3). The builds' own check catches anything this misses.
-  const distinct = configs === 'all' ? [] : [...new Map(configs.map((c) => [JSON.stringify({ ...c, weightGranularity: null, weightBits: null }), c])).values()];
-  const wanted = configs === 'all' ? observableTensors(fp32) : distinct.flatMap((c) => [...calibrationTensors(fp32, c, stats)]);
-  return new Set(wanted.filter((t) => !stats.histograms.has(t) && !stats.nonFloat.has(t)));
+  const wanted = configs === 'all' ? observableTensors(fp32) : configsTensors(fp32, configs, stats);
+  return new Set([...wanted].filter((t) => !stats.histograms.has(t) && !stats.nonFloat.has(t)));
 }
 
 /**

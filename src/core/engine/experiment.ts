@@ -6,7 +6,7 @@ import type { EqualizedPair } from '../onnx/passes/cross-layer-equalization';
 import { applyBiasCorrection, measureConvInputMeans } from '../quant/bias-correction';
 import type { BiasShift, ConvInputMeans } from '../quant/bias-correction';
 import type { QuantConfig } from '../quant/config';
-import { completeStatistics, observableTensors, calibrationTensors } from './coverage';
+import { completeStatistics, configsTensors, observableTensors } from './coverage';
 import { buildVariant, collectStatistics, emptyCalibrationTiming } from './pipeline';
 import type { CalibrationTiming, Variant } from './pipeline';
 import type { Cancel, RtTensor, SessionFactory } from './runtime';
@@ -55,7 +55,7 @@ export async function prepareVariants(
   // Each model's statistics cover the tensors its variants read (chosen from the first image's), completed by
   // another pass in the rare case the full statistics decide a build differently.
   const calibrate = async (model: ModelProto, configs: QuantConfig[]) => {
-    const select = (first: ActivationStats) => new Set(configs.flatMap((c) => [...calibrationTensors(model, c, first)]));
+    const select = (first: ActivationStats) => configsTensors(model, configs, first);
     const options = { onProgress: progress('calibrate'), signal };
     const s = await collectStatistics(createSession, model, calibration(), calibCount, { ...options, timing: calibrationTiming, ...(configs.length ? { select } : {}) });
     await completeStatistics(createSession, model, s, configs, calibration, calibCount, options);

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 
 import { HAVE_SHARED, OCR_MODELS, SHARED, SKIP_REASON } from '../../../test/shared-data';
 import { OnnxError } from './errors';
-import { makeTensor, parseModel, serializeModel, tensorToArray, tensorToFloat32 } from './model';
+import { createNodeSession } from '../../node/ort-node';
+import { identityModel, makeTensor, parseModel, serializeModel, tensorToArray, tensorToFloat32 } from './model';
 
 const ocrModels = readdirSync(OCR_MODELS).filter((f) => f.endsWith('.onnx'));
 const sharedModels = HAVE_SHARED ? readdirSync(join(SHARED, 'models')).filter((f) => f.endsWith('.onnx')) : [];
@@ -55,5 +56,14 @@ describe('tensors', () => {
     const t = makeTensor('w', [3], Float32Array.of(1, 2, 3));
     t.rawData = t.rawData.subarray(0, 8);
     expect(() => tensorToFloat32(t)).toThrow(/should hold 3 values/);
+  });
+});
+
+describe('the model that starts a runtime', () => {
+  it('is a valid model onnxruntime runs: y = x', async () => {
+    const session = await createNodeSession(serializeModel(identityModel()));
+    const out = await session.run({ x: { data: Float32Array.of(2.5), dims: [1] } }, ['y']);
+    await session.release();
+    expect([...(out.y.data as Float32Array)]).toEqual([2.5]);
   });
 });

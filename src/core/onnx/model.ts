@@ -108,6 +108,20 @@ export function makeNode(
   return create(NodeProtoSchema, { opType, input: inputs, output: outputs, name, attribute: attributes });
 }
 
+/** The smallest runnable model, y = Identity(x) on a float [1]: to start a runtime before the first real model. */
+export function identityModel(): ModelProto {
+  const value = (name: string) => ({
+    name,
+    type: { value: { case: 'tensorType' as const, value: { elemType: DataType.FLOAT, shape: { dim: [{ value: { case: 'dimValue' as const, value: 1n } }] } } } },
+  });
+  return create(ModelProtoSchema, {
+    irVersion: 8n,
+    producerName: 'quantscope',
+    opsetImport: [{ domain: '', version: 13n }],
+    graph: { name: 'identity', node: [makeNode('Identity', ['x'], ['y'], 'identity')], input: [value('x')], output: [value('y')] },
+  });
+}
+
 // ***** tensors *****
 
 export type NumericArray =
