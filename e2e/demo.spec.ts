@@ -21,12 +21,14 @@ test('the built-in demo loads on first start, quantizes, and its export runs the
   expect(agreeC).toBeGreaterThan(0.9);
   expect(agreeT).toBeGreaterThan(0.8);
   // The summary says where calibration spent its time, per image, and how many tensors it collected: those the
-  // int8 models read, fewer than the model's float tensors.
-  const summary = /Calibrated on \d+ images \(per image: model \d+\.\d ms, statistics \d+\.\d ms, reading \d+\.\d ms; statistics of the (\d+) of (\d+) tensors the int8 models read\)/;
+  // int8 models read, fewer than the model's float tensors; the classifier's Reshapes and Flatten are merged
+  // from their inputs' statistics, not fetched.
+  const summary = /Calibrated on \d+ images \(per image: model \d+\.\d ms, statistics \d+\.\d ms, reading \d+\.\d ms; statistics of the (\d+) of (\d+) tensors the int8 models read, (\d+) of them merged from their inputs' instead of fetched\)/;
   await expect(page.getByTestId('run-summary')).toContainText(summary);
-  const [, collected, floatTensors] = summary.exec(await page.getByTestId('run-summary').innerText())!.map(Number);
+  const [, collected, floatTensors, merged] = summary.exec(await page.getByTestId('run-summary').innerText())!.map(Number);
   expect(collected).toBeGreaterThan(40);
   expect(collected).toBeLessThan(floatTensors);
+  expect(merged).toBe(3);
   // Every quantized activation has a row, and SQNR values are numbers in dB.
   const rows = page.getByTestId('layer-table').locator('tbody tr');
   expect(await rows.count()).toBeGreaterThan(40);

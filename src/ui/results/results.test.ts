@@ -65,7 +65,7 @@ describe('calibration time in the run summary', () => {
       expect(calibrationTimeText({ ...t, ...bad } as never)).toBe('model 10.0 ms, statistics 2.0 ms, reading 1.0 ms');
     }
     const sq = 'model 10.0 ms, statistics 2.0 ms, reading 1.0 ms; statistics of the 41 of 67 tensors the int8 models read';
-    expect(calibrationTimeText({ ...t, tensors: 41, floatTensors: 67, derived: 8 })).toBe(`${sq} (8 of them, such as a Concat's output, merged from their inputs' instead of fetched)`);
+    expect(calibrationTimeText({ ...t, tensors: 41, floatTensors: 67, derived: 8 })).toBe(`${sq}, 8 of them merged from their inputs' instead of fetched`);
     for (const derived of [0, 42, 1.5, -1, '8']) expect(calibrationTimeText({ ...t, tensors: 41, floatTensors: 67, derived } as never)).toBe(sq);
   });
 

@@ -16,6 +16,6 @@ export function calibrationTimeText(t: CalibrationTiming | undefined): string | 
   const counted = ok(t.tensors) && ok(t.floatTensors) && Number.isInteger(t.tensors) && Number.isInteger(t.floatTensors) && t.tensors! <= t.floatTensors!;
   if (!counted) return text;
   const derived = ok(t.derived) && Number.isInteger(t.derived) && t.derived! > 0 && t.derived! <= t.tensors! ? t.derived! : 0;
-  const merged = derived ? ` (${derived} of them, such as a Concat's output, merged from their inputs' instead of fetched)` : '';
+  const merged = derived ? `, ${derived} of them merged from their inputs' instead of fetched` : '';
   return `${text}; statistics of the ${t.tensors} of ${t.floatTensors} tensors the int8 models read${merged}`;
 }
