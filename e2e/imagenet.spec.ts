@@ -304,8 +304,11 @@ test.describe('ImageNet models from ../shared, 500 sample images (calibrate on 1
         `decoded images kept ${mem.decodedImages} = ${mb(mem.decodedBytes)} (budget ${mb(mem.decodedBudget)})`,
     );
     expect(mem.decodedBytes).toBeLessThanOrEqual(mem.decodedBudget);
-    // The bound stated in the README: 1 GB for MobileNet with 500 images, everything included.
+    // The bound stated in the README: 1 GB for MobileNet with 500 images, everything included; and a measurement
+    // that left out the engine (Chromium can answer with an earlier moment's figures) would hold less than the
+    // decoded images the engine keeps.
     expect(mem.total).toBeLessThan(2 ** 30);
+    expect(mem.total).toBeGreaterThan(mem.decodedBytes);
     await analyseMobileNet(page, info, r);
     expect(errors).toEqual([]);
   });

@@ -94,7 +94,7 @@ type Win = {
   };
   __progress: Progress[];
   __longTasks: { start: number; duration: number }[];
-  __memory: { peakTotal: number; peakWorkers: number; peakPage: number; samples: number; stop: boolean };
+  __memory: { peakTotal: number; peakWorkers: number; peakPage: number; samples: number; stop: boolean; done: Promise<void> };
   bareBench: (r: BareRequest) => Promise<BareResult>;
 };
 
@@ -229,9 +229,9 @@ export async function appRun(
     await page.evaluate(() => {
       type M = { bytes: number; breakdown: { bytes: number; attribution: { scope: string }[] }[] };
       const w = globalThis as unknown as Win;
-      w.__memory = { peakTotal: 0, peakWorkers: 0, peakPage: 0, samples: 0, stop: false };
+      w.__memory = { peakTotal: 0, peakWorkers: 0, peakPage: 0, samples: 0, stop: false, done: Promise.resolve() };
       // (No named functions in here: tsx would wrap them in a helper the page lacks.)
-      void (async () => {
+      w.__memory.done = (async () => {
         while (!w.__memory.stop) {
           const r = await (performance as unknown as { measureUserAgentSpecificMemory: () => Promise<M> }).measureUserAgentSpecificMemory();
           let workers = 0;
@@ -283,9 +283,14 @@ export async function appRun(
     await page.locator(`[data-testid=layer-details][data-layer="${layer}"]`).waitFor();
     await page.locator('[data-testid=layer-details] [data-rendered=true]').first().waitFor();
   }
-  // One measurement after the run, awaited (samples during the run come back rarely: see AppRun.memory).
+  // One measurement after the run, awaited (samples during the run come back rarely: see AppRun.memory), once
+  // the sampling has stopped: a measurement asked for while another is pending came back with the figures of
+  // an earlier moment (38 MB after a run that held 130-160 MB).
   const after = opts.memory
     ? await page.evaluate(async () => {
+        const g = globalThis as unknown as Win;
+        g.__memory.stop = true;
+        await g.__memory.done;
         type M = { bytes: number; breakdown: { bytes: number; attribution: { scope: string }[] }[] };
         const r = await (performance as unknown as { measureUserAgentSpecificMemory: () => Promise<M> }).measureUserAgentSpecificMemory();
         const workers = r.breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((a, b) => a + b.bytes, 0);
@@ -305,7 +310,7 @@ export async function appRun(
       const inside = charts.filter((c) => c.startTime < t.start + t.duration && c.startTime + c.duration > t.start);
       return `${t.duration.toFixed(0)} ms: ${inside.length ? inside.map((c) => `${c.name} (${c.duration.toFixed(0)} ms)`).join(', ') : 'no chart draw'}`;
     });
-    return { over100, long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws, calibrationTiming: s.report?.calibrationTiming ?? null };
+    return { over100, long: g.__longTasks.slice(n), early: g.__longTasks.slice(0, n).map((t) => t.duration), progress: g.__progress, memory: g.__memory && { ...g.__memory, done: undefined }, sqnrSamples: s.sqnrSamples, variants: s.report?.variants.length ?? 0, chartDraws, calibrationTiming: s.report?.calibrationTiming ?? null };
   }, [longBefore, runAt]);
   const { sqnrSamples, variants } = w;
   if (opts.context) await page.close();

@@ -61,9 +61,9 @@ let started: Promise<void> | null = null;
 
 /**
  * Starts onnxruntime ahead of the first real session (a one-node model's session, created and released): its
- * WebAssembly compiled and instantiated, its threads started. Called when a model is opened, so a Run does not
- * wait for it: the calibration's first session took 0.30–0.35 s at Run without it, 25 ms with it (SqueezeNet
- * 1.1). A failure here is left for the first real session to report.
+ * WebAssembly compiled and instantiated, its threads started. Called once a model and images are there, so a Run
+ * does not wait for it: the calibration's first session took 0.30–0.35 s at Run without it, 32–44 ms with it
+ * (SqueezeNet 1.1). A failure here is left for the first real session to report.
  */
 export function startRuntime(): Promise<void> {
   started ??= ort.InferenceSession.create(serializeModel(identityModel()), { executionProviders: ['wasm'], logSeverityLevel: 3 }).then(
