@@ -144,15 +144,18 @@ export async function observeSamples(
       read = performance.now();
     }
   } finally {
-    const t = performance.now();
-    const last = [...underived.keys()].at(-1);
-    derive();
-    if (timing) {
-      timing.statisticsMs += performance.now() - t;
-      // the derived tensors the statistics keep as float ones
-      if (last) timing.derived = (timing.derived ?? 0) + [...plan.derived.keys()].filter((n) => last.histograms.has(n)).length;
+    try {
+      const t = performance.now();
+      const last = [...underived.keys()].at(-1);
+      derive();
+      if (timing) {
+        timing.statisticsMs += performance.now() - t;
+        // the derived tensors the statistics keep as float ones
+        if (last) timing.derived = (timing.derived ?? 0) + [...plan.derived.keys()].filter((n) => last.histograms.has(n)).length;
+      }
+    } finally {
+      await session.release();
     }
-    await session.release();
   }
 }
 
