@@ -284,7 +284,8 @@ async function readImage(entry: ImageEntry, p: Preprocess | undefined, onDecoder
 /**
  * Starts onnxruntime once a model and images are both there, so a Run does not wait for it (see startRuntime);
  * not earlier: its compilation takes both cores for a moment, and while the images were being read it made the
- * page's main thread miss frames (tasks of 104-181 ms in 5 of 7 bench runs, against 2 of 7).
+ * page's main thread miss frames (tasks over 100 ms before Run in 5 of 7 bench runs, 104-181 ms; started here, 3
+ * of 6 in a side-by-side probe, as many as with no early start).
  */
 function runtimeWhenReady() {
   if (state.model && state.images.some((e) => !e.error)) void startRuntime();
