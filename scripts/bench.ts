@@ -8,7 +8,7 @@ import { ActivationStats } from '../src/core/calib/stats';
 import type { CalibratorId } from '../src/core/calib/calibrators';
 import { searchRanges } from '../src/core/calib/range-search';
 import { collectPerImageStatistics, curveTensors, doublingSizes, permutation, rangeTensors } from '../src/core/engine/calibration-curve';
-import { configsTensors } from '../src/core/engine/coverage';
+import { calibrationChoice } from '../src/core/engine/coverage';
 import { buildVariant, collectStatistics, emptyCalibrationTiming } from '../src/core/engine/pipeline';
 import { qRange } from '../src/core/quant/qparams';
 import { nodeOutputs, planPass, withExtraOutputs } from '../src/core/engine/instrument';
@@ -74,15 +74,15 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   await fp32.release();
 
   // Calibration as the workbench runs it (statistics of the tensors its per-tensor and per-channel models read,
-  // chosen from the first image's) against a bare run fetching the same tensors; and a bare run fetching every
-  // activation, what calibration fetched before.
+  // guessed from the graph and checked on the first image's) against a bare run fetching the same tensors; and
+  // a bare run fetching every activation, what calibration fetched before.
   const names = nodeOutputs(model);
   const allActivations = serializeModel(withExtraOutputs(model, names));
   const configs = (['per-tensor', 'per-channel'] as const).map((g) => ({ ...defaultQuantConfig, weightGranularity: g }));
-  const select = (first: ActivationStats) => configsTensors(model, configs, first);
+  const choice = calibrationChoice(model, configs);
   const t0 = performance.now();
   const timing = emptyCalibrationTiming();
-  const stats = await collectStatistics(fused, model, iterate(inputs), inputs.length, { timing, select });
+  const stats = await collectStatistics(fused, model, iterate(inputs), inputs.length, { timing, ...choice });
   const tStats = (performance.now() - t0) / 1000;
   // what the calibration fetched after its first image: the tensors it collects, less those it derives (a
   // Concat's output from its inputs')
@@ -135,7 +135,7 @@ for (const m of HAVE_SHARED ? SHARED_MODELS : []) {
   // One calibration as the workbench runs it: statistics of the tensors its int8 models read, then ranges.
   const oneCalibration = async () => {
     const t1 = performance.now();
-    const once = await collectStatistics(fused, model, iterate(curveInputs), curveInputs.length, { select });
+    const once = await collectStatistics(fused, model, iterate(curveInputs), curveInputs.length, choice);
     const stats = (performance.now() - t1) / 1000;
     await searchRanges(only(once, rangeTensors(model, defaultQuantConfig, once)), calibrators, scheme, undefined, rangeHelper.helper);
     return { once, stats, total: (performance.now() - t1) / 1000 };
@@ -322,7 +322,7 @@ function printWeb(bare: BareRow[], rounds: Round[], runs: AppRun[]) {
 
   console.log(`\nThe workbench's pipeline against bare onnxruntime-web on the same models (2 threads, batch 1: what the workbench uses), in ${ROUNDS} rounds: each round times the bare runs with the workbench's page open, its model and images read, right before its Run; each bare rate is the best of two timings, the five alternated\n`);
   console.log('Both sides after set-up: the bare runs after their session\'s creation and a warm-up run, the workbench after its first image (that set-up in its own column).\n');
-  console.log('The calibration fetches the tensors the int8 models read (chosen from the first image\'s statistics of every tensor). The split is the engine\'s own, per calibration image after the first, in the same pass: the model run fetching those tensors (the bare run\'s work), then folding them into the statistics, then waiting for the next image; its ratio is (all three) / (the model run). The bare run fetching every activation is what calibration fetched before. The second half: the workbench\'s calibration timed over its last half of the images, past the start\'s transient (the narrowed session\'s first run, then some 20 runs at 2–4× their later time while V8 compiles onnxruntime\'s WebAssembly to its optimising tier on the same two cores: seen run by run and in a trace). The bare run folding its outputs into the core statistics: the statistics\' own cost, with no app around them.\n');
+  console.log('The calibration fetches the tensors the int8 models read (guessed from the graph, checked on the first image\'s statistics; one session, unless the check finds otherwise). The split is the engine\'s own, per calibration image after the first, in the same pass: the model run fetching those tensors (the bare run\'s work), then folding them into the statistics, then waiting for the next image; its ratio is (all three) / (the model run). The bare run fetching every activation is what calibration fetched before. The second half: the workbench\'s calibration timed over its last half of the images, past the start\'s transient (some 20 runs at 2–4× their later time while V8 compiles onnxruntime\'s WebAssembly to its optimising tier on the same two cores: seen run by run and in a trace). The bare run folding its outputs into the core statistics: the statistics\' own cost, with no app around them.\n');
   console.log('| model | round | calibration set-up: instrumented models, sessions, first image | calibration: workbench (decode, preprocess, run, statistics) | bare run with the same outputs | cost × bare (target ≤ 1.3) | the second half of the calibration images: workbench, × bare | the bare run folding its outputs into the core statistics, no app around it: images/s (run + statistics per image; × bare) | the workbench pass split: model run + statistics + reading, per image | × its model run | bare run fetching every activation | evaluation: workbench (decode, preprocess, FP32 + int8 models, metrics) | bare runs of the same models | × bare speed (target ≥ 0.9) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const { round, bareAll, bareCalib, bareEval, bareStats: bs, run: r } of rounds) {
     const withStats = bs ? `${bs.imagesPerSecond.toFixed(1)} images/s (${bs.runMs.toFixed(1)} + ${bs.statisticsMs.toFixed(1)} ms; ${(bareCalib / bs.imagesPerSecond).toFixed(2)}×)` : '–';

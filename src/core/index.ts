@@ -1,6 +1,7 @@
 // The core's public surface: the only module other layers import (besides types).
 export { OnnxError } from './onnx/errors';
 export { parseModel, serializeModel, cloneModel, valueDims } from './onnx/model';
+export { nonFloatOutputs } from './onnx/types';
 export type { ModelProto } from './onnx/model';
 export { normalizeModel, summarizeModel } from './onnx/normalize';
 export type { NormalizeReport, ModelSummary, ModelInput } from './onnx/normalize';
@@ -10,7 +11,7 @@ export { defaultQuantConfig } from './quant/config';
 export type { QuantConfig, WeightGranularity } from './quant/config';
 export type { QuantizedTensor, FusedActivation, TensorRange } from './quant/qdq';
 export { collectStatistics, buildVariant, evaluate } from './engine/pipeline';
-export { calibrationTensors, completeStatistics, missingTensors, readTensors } from './engine/coverage';
+export { calibrationChoice, calibrationTensors, completeStatistics, guessConfigsTensors, missingTensors, readTensors } from './engine/coverage';
 export { MissingStatisticsError } from './quant/qdq';
 export type { CalibrationTiming, Evaluation, LayerRow, LayerError, PassOptions, Sample, Variant, VariantEvaluation } from './engine/pipeline';
 export { CancelledError } from './engine/runtime';

@@ -1,6 +1,7 @@
 import * as Comlink from 'comlink';
 
 import {
+  nonFloatOutputs,
   activationViewFor,
   activationMaterial,
   weightMaterial,
@@ -527,7 +528,10 @@ const api = {
   graphLayout(): GraphLayout {
     const model = state.runModel ?? state.model;
     if (!model) throw new Error('Load a model first.');
-    return layoutGraph(model, state.lastRun?.stats.values().next().value?.nonFloat);
+    // the graph's own types name the shape arithmetic, before a run and where the calibration did not fetch it
+    const nonFloat = nonFloatOutputs(model);
+    for (const t of state.lastRun?.stats.values().next().value?.nonFloat ?? []) nonFloat.add(t);
+    return layoutGraph(model, nonFloat);
   },
 
   weightView(variantId: string, node: string): WeightView | null {

@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
+import { HAVE_SHARED, OCR_MODELS, SHARED, SHARED_MODELS, SKIP_REASON } from '../../../test/shared-data';
+import { tinyModel } from '../../../test/tiny-model';
+import { mulberry32 } from '../data/split';
+import { makeNode, makeTensor, parseModel } from '../onnx/model';
+import { normalizeModel } from '../onnx/normalize';
+import { fixInputDims } from '../onnx/passes/fix-input-dims';
 import { nodeSessionFactory } from '../../node/ort-node';
 import { ActivationStats } from '../calib/stats';
 import type { Histogram } from '../calib/histogram';
@@ -8,17 +17,25 @@ import type { ModelProto } from '../onnx/model';
 import { defaultQuantConfig } from '../quant/config';
 import type { QuantConfig } from '../quant/config';
 import { MissingStatisticsError } from '../quant/qdq';
-import { calibrationTensors, completeStatistics, missingTensors, observableTensors, readTensors } from './coverage';
+import { nonFloatOutputs } from '../onnx/types';
+import { calibrationTensors, completeStatistics, guessConfigsTensors, missingTensors, observableTensors, readTensors } from './coverage';
 import { prepareVariants } from './experiment';
 import { buildVariant, collectStatistics } from './pipeline';
 import { TRADEOFF_GRANULARITIES, tradeoffConfigs } from './tradeoff';
-import type { RtTensor } from './runtime';
+import type { RtTensor, SessionFactory } from './runtime';
 
 // The calibration collects the tensors its variants read; every model built from those statistics must be
 // byte for byte the one built from the statistics of every tensor, and a configuration that reads more must
 // get them from another pass, never a model with a tensor left in float.
 
 const createSession = nodeSessionFactory();
+
+function load(path: string, fix?: [string, number[]]): ModelProto {
+  const model = parseModel(new Uint8Array(readFileSync(path)));
+  normalizeModel(model);
+  if (fix) fixInputDims(model.graph!, fix[0], fix[1]);
+  return model;
+}
 const plain = (h: Histogram) => ({ ...h, counts: [...h.counts] });
 
 /**
@@ -59,7 +76,9 @@ const configs: Record<string, QuantConfig> = {
 
 describe('calibration collects what its variants read', () => {
   it.each(Object.entries(configs))('%s: the same QDQ model as from every tensor\'s statistics, from fewer tensors', async (_name, config) => {
-    const prepared = await prepareVariants(createSession, model, [{ id: 'v', config }], () => calibration(), images.length);
+    let sessions = 0;
+    const counting: SessionFactory = (bytes) => (sessions++, createSession(bytes));
+    const prepared = await prepareVariants(counting, model, [{ id: 'v', config }], () => calibration(), images.length);
     const stats = prepared.stats;
     const floatTensors = observableTensors(model).filter((t) => !full.nonFloat.has(t));
     // exactly the tensors the build reads, fewer than all (the classifier: about 130 of 183 with its ReLUs fused)
@@ -67,7 +86,13 @@ describe('calibration collects what its variants read', () => {
     expect(stats.histograms.size).toBeLessThan(floatTensors.length);
     expect(prepared.calibrationTiming).toMatchObject({ tensors: stats.histograms.size, floatTensors: floatTensors.length });
     expect(stats.samples).toBe(images.length);
-    expect(stats.nonFloat).toEqual(full.nonFloat);
+    // the guess from the graph was right: one session fetched these from the first image on
+    const guess = guessConfigsTensors(model, [config]);
+    expect(new Set([...guess].filter((t) => !full.nonFloat.has(t)))).toEqual(calibrationTensors(model, config, full));
+    expect(sessions).toBe(1);
+    // the shape arithmetic the builds look at came back as not float; the graph names the rest of it
+    for (const t of stats.nonFloat) expect(full.nonFloat.has(t), t).toBe(true);
+    expect(new Set([...stats.nonFloat, ...nonFloatOutputs(model)])).toEqual(full.nonFloat);
     // each histogram equals the one of the full pass (the first image's included)
     for (const [name, h] of stats.histograms) expect(plain(h), name).toEqual(plain(full.histograms.get(name)!));
     expect(prepared.variants[0].bytes).toEqual(buildVariant('v', model, full, config).bytes);
@@ -133,6 +158,56 @@ describe('statistics completed for another configuration', () => {
     const prepared = await prepareVariants(createSession, model, [{ id: 'v', config: defaultQuantConfig }], () => calibration(), images.length);
     const fewer = () => (async function* () { yield* images.slice(0, 3); })();
     await expect(completeStatistics(createSession, model, prepared.stats, 'all', fewer, 3)).rejects.toThrow(/calibration images changed/);
+  });
+});
+
+describe('the guess from the graph', () => {
+  // Every real model at hand: the guess is what the first image's statistics of every tensor choose, less the
+  // shape arithmetic it fetches to find out (tiny integer tensors).
+  const cases: [string, () => ModelProto, number[]][] = [
+    ['PP-OCRv4 recogniser', () => load(join(OCR_MODELS, 'ch_PP-OCRv4_rec_infer.onnx'), ['x', [3, 48, 160]]), [1, 3, 48, 160]],
+    ['PP-OCRv4 detector', () => load(join(OCR_MODELS, 'ch_PP-OCRv4_det_infer.onnx'), ['x', [3, 64, 64]]), [1, 3, 64, 64]],
+    ...(HAVE_SHARED ? SHARED_MODELS.map((m): [string, () => ModelProto, number[]] => [m.id, () => load(join(SHARED, 'models', m.file)), [1, 3, m.size, m.size]]) : []),
+  ];
+  if (!HAVE_SHARED) console.log(`SKIPPED the guess on the ImageNet models: ${SKIP_REASON}`);
+  it.each(cases)('%s: per-channel, per-tensor and symmetric activations', async (_, read, dims) => {
+    const m = read();
+    const r = mulberry32(3);
+    const input = { data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), dims };
+    const first = await collectStatistics(createSession, m, (async function* () { yield input; })(), 1);
+    for (const config of Object.values(configs)) {
+      const guess = guessConfigsTensors(m, [config]);
+      expect(new Set([...guess].filter((t) => !first.nonFloat.has(t)))).toEqual(calibrationTensors(m, config, first));
+    }
+  });
+
+  it('a ReLU6 that is 0 on every image is not fused after all: the first image finds out, one more pass collects its input', async () => {
+    // x → Conv (bias −100: all negative) → Clip(0, 6) → Conv → y. A range of one point, [0, 0], gets scale 1, so
+    // 6 no longer quantizes to the top of the range and the clip must stay: its input is read too.
+    const dead = tinyModel(
+      [makeNode('Conv', ['x', 'w1', 'b1'], ['c'], 'conv1'), makeNode('Clip', ['c', 'lo', 'hi'], ['r'], 'relu6'), makeNode('Conv', ['r', 'w2'], ['y'], 'conv2')],
+      [
+        makeTensor('w1', [1, 1, 1, 1], Float32Array.of(1)),
+        makeTensor('b1', [1], Float32Array.of(-100)),
+        makeTensor('lo', [], Float32Array.of(0)),
+        makeTensor('hi', [], Float32Array.of(6)),
+        makeTensor('w2', [1, 1, 1, 1], Float32Array.of(1)),
+      ],
+      [['x', [1, 1, 4, 4]]],
+      [['y', [1, 1, 4, 4]]],
+    );
+    const r = mulberry32(5);
+    const xs = Array.from({ length: 3 }, () => ({ data: Float32Array.from({ length: 16 }, () => r() * 2 - 1), dims: [1, 1, 4, 4] }));
+    const images = () => (async function* () { yield* xs; })();
+    const all = await collectStatistics(createSession, dead, images(), xs.length);
+    expect(guessConfigsTensors(dead, [defaultQuantConfig]).has('c')).toBe(false);
+    expect(calibrationTensors(dead, defaultQuantConfig, all).has('c')).toBe(true);
+    let passes = 0;
+    const prepared = await prepareVariants(createSession, dead, [{ id: 'v', config: defaultQuantConfig }], () => (passes++, images()), xs.length);
+    expect(passes).toBe(2);
+    expect(prepared.stats.samples).toBe(xs.length);
+    expect(plain(prepared.stats.histograms.get('c')!)).toEqual(plain(all.histograms.get('c')!));
+    expect(prepared.variants[0].bytes).toEqual(buildVariant('v', dead, all, defaultQuantConfig).bytes);
   });
 });
 

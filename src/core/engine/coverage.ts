@@ -19,27 +19,31 @@ import type { RtTensor, SessionFactory } from './runtime';
 // images; a build never quietly leaves a tensor it reads in float.
 
 /**
- * A QDQ build of `config` with MinMax ranges from `stats`, recording the float tensors it reads ranges of and
- * those it quantizes. A tensor the statistics lack is still recorded, and without its range no ReLU is fused on
- * it, so the build reads the ReLU's input too: an over-estimate, never an under-estimate.
+ * A QDQ build of `config` with the given activation ranges, recording the float tensors it reads ranges of and
+ * those it quantizes. A tensor without a range is still recorded, and without its range no ReLU is fused on it,
+ * so the build reads the ReLU's input too: an over-estimate, never an under-estimate.
  */
-function recordBuild(fp32: ModelProto, config: QuantConfig, stats: ActivationStats) {
+function recordBuild(fp32: ModelProto, config: QuantConfig, ranges: ReadonlyMap<string, TensorRange>, nonFloat: ReadonlySet<string>) {
   const read = new Set<string>();
-  const minmax = stats.rangesFor('minmax', activationScheme(config));
   const recording = new (class extends Map<string, TensorRange> {
     override get(name: string) {
       read.add(name);
       return super.get(name);
     }
-  })(minmax);
-  const q = buildQdqModel(cloneModel(fp32), recording, config, stats.nonFloat);
-  const float = (names: Iterable<string>) => new Set([...names].filter((name) => !stats.nonFloat.has(name)));
+  })(ranges);
+  const q = buildQdqModel(cloneModel(fp32), recording, config, nonFloat);
+  const float = (names: Iterable<string>) => new Set([...names].filter((name) => !nonFloat.has(name)));
   return { read: float(read), quantized: float(q.tensors.filter((t) => t.kind === 'activation').map((t) => t.name)) };
+}
+
+/** recordBuild with the MinMax ranges of the statistics. */
+function recordStatsBuild(fp32: ModelProto, config: QuantConfig, stats: ActivationStats) {
+  return recordBuild(fp32, config, stats.rangesFor('minmax', activationScheme(config)), stats.nonFloat);
 }
 
 /** The float tensors whose ranges a QDQ build of `config` reads (see recordBuild). */
 export function readTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
-  return recordBuild(fp32, config, stats).read;
+  return recordStatsBuild(fp32, config, stats).read;
 }
 
 /**
@@ -47,7 +51,7 @@ export function readTensors(fp32: ModelProto, config: QuantConfig, stats: Activa
  * quantizes (a MaxPool's output takes its input's range, but its layer still shows its own histogram).
  */
 export function calibrationTensors(fp32: ModelProto, config: QuantConfig, stats: ActivationStats): Set<string> {
-  const { read, quantized } = recordBuild(fp32, config, stats);
+  const { read, quantized } = recordStatsBuild(fp32, config, stats);
   return new Set([...read, ...quantized]);
 }
 
@@ -63,8 +67,42 @@ export function observableTensors(model: ModelProto): string[] {
  * per-tensor and per-channel pair 1). The builds' own check catches anything this misses.
  */
 export function configsTensors(fp32: ModelProto, configs: QuantConfig[], stats: ActivationStats): Set<string> {
-  const distinct = [...new Map(configs.map((c) => [JSON.stringify({ ...c, weightGranularity: null, weightBits: null }), c])).values()];
-  return new Set(distinct.flatMap((c) => [...calibrationTensors(fp32, c, stats)]));
+  return new Set(distinctActivations(configs).flatMap((c) => [...calibrationTensors(fp32, c, stats)]));
+}
+
+/** One configuration per distinct activation scheme: weight granularity and bits leave the activations read as they are. */
+function distinctActivations(configs: QuantConfig[]): QuantConfig[] {
+  return [...new Map(configs.map((c) => [JSON.stringify({ ...c, weightGranularity: null, weightBits: null }), c])).values()];
+}
+
+/**
+ * What configsTensors will most likely pick, from the graph alone: the builds run as if every tensor had a range
+ * (0 to 1) and were float. Which tensors a build reads depends on the data in one way only, whether a ReLU or a
+ * clip is fused into the op before it (its output quantized exactly as its input would be), and with a range
+ * from 0 that holds for any range the data gives, but for one that is a single point (a ReLU6 that is 0 on
+ * every image). Shape arithmetic is included (a build reads what it cannot yet tell from an activation), and
+ * comes back from the runtime as not float. So a calibration's first image can run on a session that fetches
+ * these already, instead of one fetching every tensor and then a second one: one session, warmed up by the
+ * first image, and not the hundreds of tensors of a large model's first image kept at once.
+ */
+export function guessConfigsTensors(fp32: ModelProto, configs: QuantConfig[]): Set<string> {
+  const ranges = new Map(observableTensors(fp32).map((t) => [t, { min: 0, max: 1 }]));
+  return new Set(
+    distinctActivations(configs).flatMap((c) => {
+      const { read, quantized } = recordBuild(fp32, c, ranges, new Set());
+      return [...read, ...quantized];
+    }),
+  );
+}
+
+/**
+ * The calibration pass's choice of tensors for builds of `configs`: its first image fetches the guess from the
+ * graph, and the rest of the images what the builds read given that image's statistics (the same, but for the
+ * case guessConfigsTensors describes; a tensor the first image did not fetch is then left to completeStatistics).
+ */
+export function calibrationChoice(fp32: ModelProto, configs: QuantConfig[]): Pick<PassOptions, 'first' | 'select'> {
+  if (!configs.length) return {};
+  return { first: guessConfigsTensors(fp32, configs), select: (first) => configsTensors(fp32, configs, first) };
 }
 
 /** The tensors builds of `configs` read or quantize (all observable ones for 'all') that `stats` have not collected. */

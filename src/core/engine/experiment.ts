@@ -6,7 +6,8 @@ import type { EqualizedPair } from '../onnx/passes/cross-layer-equalization';
 import { applyBiasCorrection, measureConvInputMeans } from '../quant/bias-correction';
 import type { BiasShift, ConvInputMeans } from '../quant/bias-correction';
 import type { QuantConfig } from '../quant/config';
-import { completeStatistics, configsTensors, observableTensors } from './coverage';
+import { nonFloatOutputs } from '../onnx/types';
+import { calibrationChoice, completeStatistics, observableTensors } from './coverage';
 import { buildVariant, collectStatistics, emptyCalibrationTiming } from './pipeline';
 import type { CalibrationTiming, Variant } from './pipeline';
 import type { Cancel, RtTensor, SessionFactory } from './runtime';
@@ -52,15 +53,16 @@ export async function prepareVariants(
   const needPlain = specs.some((s) => !s.cle) || specs.length === 0;
   const needCle = specs.some((s) => s.cle);
   const calibrationTiming = emptyCalibrationTiming();
-  // Each model's statistics cover the tensors its variants read (chosen from the first image's), completed by
-  // another pass in the rare case the full statistics decide a build differently.
+  // Each model's statistics cover the tensors its variants read (guessed from the graph, checked on the first
+  // image's), completed by another pass in the rare case the full statistics decide a build differently.
   const calibrate = async (model: ModelProto, configs: QuantConfig[]) => {
-    const select = (first: ActivationStats) => configsTensors(model, configs, first);
     const options = { onProgress: progress('calibrate'), signal };
-    const s = await collectStatistics(createSession, model, calibration(), calibCount, { ...options, timing: calibrationTiming, ...(configs.length ? { select } : {}) });
+    const s = await collectStatistics(createSession, model, calibration(), calibCount, { ...options, timing: calibrationTiming, ...calibrationChoice(model, configs) });
     await completeStatistics(createSession, model, s, configs, calibration, calibCount, options);
     calibrationTiming.tensors = (calibrationTiming.tensors ?? 0) + s.histograms.size;
-    calibrationTiming.floatTensors = (calibrationTiming.floatTensors ?? 0) + observableTensors(model).filter((t) => !s.nonFloat.has(t)).length;
+    // the pass fetched only some tensors: the graph tells the shape arithmetic it did not fetch
+    const nonFloat = nonFloatOutputs(model);
+    calibrationTiming.floatTensors = (calibrationTiming.floatTensors ?? 0) + observableTensors(model).filter((t) => !s.nonFloat.has(t) && !nonFloat.has(t)).length;
     return s;
   };
   const stats = needPlain ? await calibrate(fp32, specs.filter((s) => !s.cle).map((s) => s.config)) : new ActivationStats();

@@ -26,8 +26,8 @@ export type Progress = (done: number, total: number) => void;
 
 /**
  * Runs the FP32 model on each calibration sample with every intermediate tensor as an output (or, with
- * `select`, those it picks from the first sample's) and folds each into running statistics; no sample's
- * activations outlive its own step.
+ * `first` and `select`, those it picks from the first sample's) and folds each into running statistics; no
+ * sample's activations outlive its own step.
  */
 export async function collectStatistics(
   createSession: SessionFactory,
@@ -49,10 +49,13 @@ export interface PassOptions {
   only?: ReadonlySet<string>;
   /** filled with the pass's time split */
   timing?: CalibrationTiming;
+  /** the tensors the first sample fetches (`only` applies too; default: all), e.g. a guess of what `select` picks */
+  first?: ReadonlySet<string>;
   /**
-   * the tensors to keep collecting, chosen from the first sample's statistics of every tensor (`only` applies
-   * first): the pass drops the others' statistics and runs the rest of the samples on a model that outputs
-   * the chosen ones only. For one statistics object across samples.
+   * the tensors to keep collecting, chosen from the first sample's statistics: the pass drops the others'
+   * statistics and runs the rest of the samples on a model that outputs the chosen ones only (the first
+   * sample's session again when they are what it fetched). A chosen tensor the first sample did not fetch is
+   * not collected: completeStatistics collects it after. For one statistics object across samples.
    */
   select?: (first: ActivationStats) => ReadonlySet<string>;
 }
@@ -91,11 +94,12 @@ export async function observeSamples(
   samples: AsyncIterable<RtTensor>,
   total: number,
   statsFor: () => ActivationStats,
-  { onProgress = () => {}, signal, only, timing, select }: PassOptions = {},
+  { onProgress = () => {}, signal, only, timing, first, select }: PassOptions = {},
 ): Promise<void> {
   const inputName = new GraphIndex(model.graph!).graphInputs.values().next().value as string;
-  let wanted = nodeOutputs(model).filter((n) => !only || only.has(n));
-  let observeInput = !only || only.has(inputName);
+  const allowed = (n: string) => (!only || only.has(n)) && (!first || first.has(n));
+  let wanted = nodeOutputs(model).filter(allowed);
+  let observeInput = allowed(inputName);
   let plan = planPass(model, wanted, observeInput ? inputName : null);
   let session = await createSession(serializeModel(withExtraOutputs(model, plan.fetch)));
   // The derived tensors' statistics are merged from their parts' once the statistics have seen their samples:
@@ -134,7 +138,10 @@ export async function observeSamples(
         wanted = wanted.filter((n) => keep.has(n));
         const fetched = plan.fetch;
         plan = planPass(model, wanted, observeInput ? inputName : null);
-        if (plan.fetch.length !== fetched.length || plan.fetch.some((n, i) => n !== fetched[i])) {
+        // A session whose other outputs are shape arithmetic only (a guess includes what it cannot yet tell from
+        // an activation) is kept: those few integers are computed anyway, just no longer fetched.
+        const fetching = new Set(plan.fetch);
+        if (plan.fetch.some((n) => !fetched.includes(n)) || fetched.some((n) => !fetching.has(n) && !stats.nonFloat.has(n))) {
           const next = await createSession(serializeModel(withExtraOutputs(model, plan.fetch)));
           await session.release();
           session = next;
