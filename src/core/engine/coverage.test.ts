@@ -1,15 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
+import { loadNormalized as load, noiseInput, ocrClassifier, stripeImages } from '../../../test/ocr-fixture';
 import { HAVE_SHARED, OCR_MODELS, SHARED, SHARED_MODELS, SKIP_REASON } from '../../../test/shared-data';
 import { tinyModel } from '../../../test/tiny-model';
-import { mulberry32 } from '../data/split';
-import { makeNode, makeTensor, parseModel } from '../onnx/model';
-import { normalizeModel } from '../onnx/normalize';
-import { fixInputDims } from '../onnx/passes/fix-input-dims';
+import { makeNode, makeTensor } from '../onnx/model';
 import { nodeSessionFactory } from '../../node/ort-node';
 import { ActivationStats } from '../calib/stats';
 import type { Histogram } from '../calib/histogram';
@@ -30,12 +26,6 @@ import type { RtTensor, SessionFactory } from './runtime';
 
 const createSession = nodeSessionFactory();
 
-function load(path: string, fix?: [string, number[]]): ModelProto {
-  const model = parseModel(new Uint8Array(readFileSync(path)));
-  normalizeModel(model);
-  if (fix) fixInputDims(model.graph!, fix[0], fix[1]);
-  return model;
-}
 const plain = (h: Histogram) => ({ ...h, counts: [...h.counts] });
 
 /**
@@ -172,9 +162,7 @@ describe('the guess from the graph', () => {
   if (!HAVE_SHARED) console.log(`SKIPPED the guess on the ImageNet models: ${SKIP_REASON}`);
   it.each(cases)('%s: per-channel, per-tensor and symmetric activations', async (_, read, dims) => {
     const m = read();
-    const r = mulberry32(3);
-    const input = { data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), dims };
-    const first = await collectStatistics(createSession, m, (async function* () { yield input; })(), 1);
+    const first = await collectStatistics(createSession, m, (async function* () { yield noiseInput(dims, 3); })(), 1);
     for (const config of Object.values(configs)) {
       const guess = guessConfigsTensors(m, [config]);
       expect(new Set([...guess].filter((t) => !first.nonFloat.has(t)))).toEqual(calibrationTensors(m, config, first));
@@ -196,8 +184,7 @@ describe('the guess from the graph', () => {
       [['x', [1, 1, 4, 4]]],
       [['y', [1, 1, 4, 4]]],
     );
-    const r = mulberry32(5);
-    const xs = Array.from({ length: 3 }, () => ({ data: Float32Array.from({ length: 16 }, () => r() * 2 - 1), dims: [1, 1, 4, 4] }));
+    const xs = [5, 6, 7].map((seed) => noiseInput([1, 1, 4, 4], seed));
     const images = () => (async function* () { yield* xs; })();
     const all = await collectStatistics(createSession, dead, images(), xs.length);
     expect(guessConfigsTensors(dead, [defaultQuantConfig]).has('c')).toBe(false);

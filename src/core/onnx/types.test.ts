@@ -1,17 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { HAVE_SHARED, OCR_MODELS, SHARED, SKIP_REASON } from '../../../test/shared-data';
+import { loadNormalized, noiseInput } from '../../../test/ocr-fixture';
 import { tinyModel } from '../../../test/tiny-model';
-import { mulberry32 } from '../data/split';
 import { collectStatistics } from '../engine/pipeline';
 import { createNodeSession } from '../../node/ort-node';
-import { DataType, makeAttrInt, makeNode, makeTensor, parseModel, valueDims } from './model';
+import { DataType, makeAttrInt, makeNode, makeTensor, valueDims } from './model';
 import type { ModelProto } from './model';
-import { normalizeModel } from './normalize';
-import { fixInputDims } from './passes/fix-input-dims';
 import { inferElemTypes, nonFloatOutputs } from './types';
 
 describe('inferElemTypes: element types from the graph alone', () => {
@@ -81,20 +78,8 @@ describe('inferElemTypes: element types from the graph alone', () => {
 // What the graph says must be what the runtime gives: every node output of each real model fetched once,
 // the statistics recording which came back as something other than float32.
 async function observedNonFloat(model: ModelProto, dims: number[]): Promise<Set<string>> {
-  const r = mulberry32(7);
-  const input = { data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => r() * 2 - 1), dims };
-  async function* one() {
-    yield input;
-  }
-  const stats = await collectStatistics(createNodeSession, model, one(), 1);
+  const stats = await collectStatistics(createNodeSession, model, (async function* () { yield noiseInput(dims, 7); })(), 1);
   return new Set(stats.nonFloat);
-}
-
-function load(path: string, fix?: [string, number[]]): ModelProto {
-  const model = parseModel(new Uint8Array(readFileSync(path)));
-  normalizeModel(model);
-  if (fix) fixInputDims(model.graph!, fix[0], fix[1]);
-  return model;
 }
 
 describe('the non-float tensors the graph names are the ones onnxruntime returns', () => {
@@ -104,15 +89,15 @@ describe('the non-float tensors the graph names are the ones onnxruntime returns
     ['PP-OCRv4 detector', join(OCR_MODELS, 'ch_PP-OCRv4_det_infer.onnx'), ['x', [3, 64, 64]], [1, 3, 64, 64]],
   ];
   it.each(cases)('%s', async (_, path, fix, dims) => {
-    const model = load(path, fix);
+    const model = loadNormalized(path, fix);
     const observed = await observedNonFloat(model, dims);
     expect(nonFloatOutputs(model)).toEqual(observed);
   });
   it('the recogniser has shape arithmetic to find', async () => {
-    expect(nonFloatOutputs(load(cases[1][1], cases[1][2])).size).toBeGreaterThan(10);
+    expect(nonFloatOutputs(loadNormalized(cases[1][1], cases[1][2])).size).toBeGreaterThan(10);
   });
   it.skipIf(!HAVE_SHARED).each(['mobilenet_v1_0.25_224.onnx', 'squeezenet_v1.1.onnx', 'mobilenet_v2_1.0_224_quant_dequant.onnx'])('%s (../shared)', async (file) => {
-    const model = load(join(SHARED, 'models', file));
+    const model = loadNormalized(join(SHARED, 'models', file));
     const dims = valueDims(model.graph!.input[0])!.map((d) => (d > 0 ? d : 1));
     expect(nonFloatOutputs(model)).toEqual(await observedNonFloat(model, dims));
   });
