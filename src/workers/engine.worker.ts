@@ -1,7 +1,6 @@
 import * as Comlink from 'comlink';
 
 import {
-  nonFloatOutputs,
   activationViewFor,
   activationMaterial,
   weightMaterial,
@@ -21,6 +20,7 @@ import {
   applyBiasCorrection,
   buildVariant,
   layoutGraph,
+  nonFloatOutputs,
   measureSensitivity,
   traceImage,
   weightViewFor,

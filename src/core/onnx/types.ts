@@ -1,6 +1,5 @@
-import { DataType, getAttr } from './model';
+import { DataType, getAttr, valueElemType } from './model';
 import type { ModelProto, NodeProto } from './model';
-import { valueElemType } from './model';
 
 // Element types of a graph's tensors, read from the graph alone (no run): the graph's inputs and initializers
 // carry theirs, and each op's outputs follow from its inputs' and attributes' by the rules below. An op this
